@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Packet buffers: fixed-size buffers with headroom, taken from a pool sized at start. */
+#ifndef NATGATE_PKT_H
+#define NATGATE_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Headroom reserved in front of a freshly allocated packet for headers pushed later. */
+#define NG_PKT_HEADROOM 128
+/* Default buffer size: room for the largest IPv4 datagram plus Ethernet and headroom. */
+#define NG_PKT_DEFAULT_SIZE (NG_PKT_HEADROOM + 14 + 65536)
+
+struct ng_pktpool;
+struct ng_iface;
+
+/*
+ * One frame or datagram. Data lives in head[off .. off+len). A packet belongs to exactly one
+ * owner at a time (DESIGN.md 2.5); whoever is handed one must free or pass it on, on every path.
+ */
+struct ng_pkt {
+	struct ng_pkt *next;      /* queue linkage for the current owner */
+	struct ng_pktpool *pool;  /* where it returns when freed */
+	uint8_t *head;            /* start of the buffer */
+	uint32_t cap;             /* bytes in the buffer */
+	uint32_t off;             /* start of data */
+	uint32_t len;             /* bytes of data */
+	uint32_t l3;              /* offset of the network header from head (set by eth input) */
+	struct ng_iface *ifc;     /* interface it arrived on, or NULL */
+	uint64_t ts;              /* time of arrival or creation, ns */
+};
+
+/* Create a pool of COUNT buffers of SIZE bytes each (all allocated now). NULL on failure. */
+struct ng_pktpool *ng_pktpool_create(uint32_t count, uint32_t size);
+/* Free the pool. Returns the number of packets still outstanding (a leak when > 0). */
+uint32_t ng_pktpool_destroy(struct ng_pktpool *pool);
+/* Packets currently handed out. */
+uint32_t ng_pktpool_in_use(const struct ng_pktpool *pool);
+/* Allocations refused because the pool was empty. */
+uint64_t ng_pktpool_exhausted(const struct ng_pktpool *pool);
+/* Buffer size of the pool's packets. */
+uint32_t ng_pktpool_bufsize(const struct ng_pktpool *pool);
+
+/* Take a packet (len 0, off NG_PKT_HEADROOM). NULL when the pool is empty (counted). */
+struct ng_pkt *ng_pkt_alloc(struct ng_pktpool *pool);
+/* Return a packet to its pool. NULL is ignored. */
+void ng_pkt_free(struct ng_pkt *p);
+/* A copy of P from P's pool (same data, off, l3, ifc, ts). NULL when the pool is empty. */
+struct ng_pkt *ng_pkt_clone(const struct ng_pkt *p);
+/* Free a whole ->next chain. */
+void ng_pkt_free_chain(struct ng_pkt *p);
+
+static inline uint8_t *ng_pkt_data(const struct ng_pkt *p)
+{
+	return p->head + p->off;
+}
+/* Prepend N bytes; returns the new start, or NULL if headroom is short (packet unchanged). */
+uint8_t *ng_pkt_push(struct ng_pkt *p, uint32_t n);
+/* Remove N bytes from the front; returns the new start, or NULL if len < N (unchanged). */
+uint8_t *ng_pkt_pull(struct ng_pkt *p, uint32_t n);
+/* Append N bytes; returns a pointer to them, or NULL if tailroom is short (unchanged). */
+uint8_t *ng_pkt_put(struct ng_pkt *p, uint32_t n);
+/* Cut the data to LEN bytes (no-op if already shorter). */
+void ng_pkt_trim(struct ng_pkt *p, uint32_t len);
+/* Bytes that can still be pushed / put. */
+static inline uint32_t ng_pkt_headroom(const struct ng_pkt *p)
+{
+	return p->off;
+}
+static inline uint32_t ng_pkt_tailroom(const struct ng_pkt *p)
+{
+	return p->cap - p->off - p->len;
+}
+
+#endif

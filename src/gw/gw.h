@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* gw/: the event loop, the clock, and the shared plumbing of natgate's programs. */
+#ifndef NG_GW_H
+#define NG_GW_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "natgate/stack.h"
+
+/* Monotonic clock in ns: the only clock natgate reads (everything else is passed time). */
+uint64_t ng_clock_now(void);
+/* Offset to add to ng_clock_now() to get UNIX time in ns (for captures). */
+int64_t ng_clock_wall_offset(void);
+
+/* ---- event loop, src/gw/loop.c ---- */
+struct ng_loop;
+/* Called once per loop iteration after input and timers ran (applications do their work here,
+ * e.g. retry sends). Return a deadline (absolute ns) the loop should also wake for, or
+ * UINT64_MAX. */
+typedef uint64_t (*ng_loop_tick_fn)(void *ctx, uint64_t now);
+/* Called when an extra fd registered with ng_loop_add_fd is readable. */
+typedef void (*ng_loop_fd_fn)(void *ctx, int fd, uint64_t now);
+
+int ng_loop_create(struct ng_loop **out);
+void ng_loop_destroy(struct ng_loop *l);
+/* Drive ST: its interfaces' link fds are watched, its deadline honoured. Up to 4 stacks. */
+int ng_loop_add_stack(struct ng_loop *l, struct ng_stack *st);
+void ng_loop_set_tick(struct ng_loop *l, ng_loop_tick_fn fn, void *ctx);
+/* Watch another fd (a control socket). */
+int ng_loop_add_fd(struct ng_loop *l, int fd, ng_loop_fd_fn fn, void *ctx);
+/* Run until *STOP becomes non-zero (set from a signal handler). 0, or -NG_E* on failure. */
+int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop);
+
+/* ---- programs on one TAP (examples), src/gw/app.c ---- */
+/* The options every example takes: --tap NAME --addr A/P [--gw G] [--mtu N] [--pcap FILE]
+ * [--fault SPEC] [--seed N] [--log LEVEL] [--trace]. */
+struct ng_app {
+	const char *prog;
+	const char *tap;
+	uint32_t addr, gw;
+	uint8_t prefix;
+	uint32_t mtu;
+	const char *pcap;
+	const char *fault;
+	uint64_t seed;
+	bool seed_set;
+	int log_level;
+	bool trace;
+	/* filled by ng_app_start */
+	struct ng_stack_config cfg; /* adjust before ng_app_start */
+	struct ng_stack *st;
+	struct ng_link *link;
+	struct ng_iface *ifc;
+	struct ng_loop *loop;
+};
+/* Initialise A with defaults for program PROG. */
+void ng_app_init(struct ng_app *a, const char *prog);
+/* If ARGV[*I] is a common option, consume it (and its value), advance *I and return 1; return 0
+ * if it is not one; on a bad value print "PROG: ..." to stderr and return -1. */
+int ng_app_option(struct ng_app *a, int argc, char **argv, int *i);
+/* The usage lines for the common options. */
+const char *ng_app_usage(void);
+/* Check required options (--tap, --addr), open the TAP (with --fault and --pcap wrappers), create
+ * the stack and loop, install SIGINT/SIGTERM handlers. Prints a one-line error and returns -1 on
+ * failure. */
+int ng_app_start(struct ng_app *a);
+/* Run the loop until SIGINT/SIGTERM. */
+int ng_app_run(struct ng_app *a);
+/* Tear everything down; returns the number of leaked packets. */
+uint32_t ng_app_stop(struct ng_app *a);
+/* Set by the signal handler. */
+extern volatile sig_atomic_t ng_app_stop_flag;
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A TCP connection seen from the middle: both endpoints' states inferred from the segments that
+ * pass, as RFC 9293's state diagram would move them. Used by the NAT's connection tracking (is a
+ * segment in window? may it move the state? when is the flow done?) and by `natgate trace` (the
+ * states written beside a ladder diagram). Pure logic, no time, no I/O.
+ */
+#ifndef NG_TCP_TRACK_H
+#define NG_TCP_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "natgate/tcpstate.h"
+#include "wire/wire_internal.h"
+
+/* Direction of a segment: from the side that sent the first SYN (the initiator, 0) or from the
+ * responder (1). */
+enum { NG_TRACK_ORIG = 0, NG_TRACK_REPLY = 1 };
+
+struct ng_tcp_track_side {
+	enum ng_tcp_state state;
+	bool isn_known;
+	uint32_t isn;
+	uint32_t end;      /* highest seq + len (+SYN/FIN) this side has sent */
+	uint32_t max_end;  /* highest ack + window this side's peer allowed (right edge) */
+	uint32_t max_win;  /* largest (scaled) window this side advertised */
+	uint8_t wscale;    /* window scale this side announced (if both sides did) */
+	bool ws_seen;
+	bool fin_sent;
+	uint32_t fin_seq;  /* sequence number of this side's FIN */
+	bool fin_acked;    /* the peer acknowledged that FIN */
+};
+
+struct ng_tcp_track {
+	struct ng_tcp_track_side side[2];
+	bool simultaneous_open; /* both sides sent a bare SYN */
+	bool reset;             /* a valid RST ended it */
+};
+
+enum ng_track_verdict {
+	NG_TRACK_OK,       /* accepted; states may have moved */
+	NG_TRACK_WINDOW,   /* outside the window: must not move state (a NAT drops or passes it
+			      without effect) */
+	NG_TRACK_INVALID,  /* makes no sense in this state (e.g. data before any SYN) */
+};
+
+void ng_tcp_track_init(struct ng_tcp_track *t);
+/* Feed one segment sent by side DIR with PAYLOAD_LEN bytes of data. Returns the verdict; on
+ * NG_TRACK_OK the states in T reflect the segment. */
+enum ng_track_verdict ng_tcp_track_segment(struct ng_tcp_track *t, int dir,
+					   const struct ng_tcp_hdr *h, uint32_t payload_len);
+/* True once both sides are closed or in TIME_WAIT, or after a RST. */
+bool ng_tcp_track_done(const struct ng_tcp_track *t);
+/* True while the connection is ESTABLISHED on both sides (the NAT's long timeout applies). */
+bool ng_tcp_track_established(const struct ng_tcp_track *t);
+
+#endif

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/* IPv4 (RFC 791, RFC 1122, RFC 1812): input checks, local delivery, forwarding, output and
+ * fragmentation. */
+#include "net/net_internal.h"
+
+/*
+ * Theory of operation.
+ *
+ * Input: the header is parsed (and so validated) by the wire codec, Ethernet padding past the
+ * total length is cut off, and martian sources are refused. A datagram is ours when its
+ * destination is one of our addresses, the limited broadcast or the subnet broadcast of one of
+ * our interfaces. Fragments are reassembled when the datagram is ours, or when a pre-routing hook
+ * (the NAT) wants whole datagrams; forwarded fragments otherwise pass as they are. The hook sees
+ * every valid datagram next and may take it; what it leaves is delivered to the protocol handler
+ * registered for it, forwarded (router mode) or dropped.
+ *
+ * Output: the header is pushed in front of the transport data, the route picks the interface and
+ * next hop, and a datagram larger than the interface MTU is cut into fragments whose payloads are
+ * multiples of 8 bytes (RFC 791 3.2), or refused when DF is set. ARP sends or parks each frame.
+ *
+ * A datagram we send to one of our own addresses is not looped back: there is no loopback
+ * interface, so it is dropped as IP_NO_ROUTE and the sender gets -NG_EHOSTUNREACH.
+ */
+
+#define DEFAULT_TTL 64
+
+/* Sources no datagram may carry (RFC 1812 5.3.7): this network, loopback, multicast, class E and
+ * the limited broadcast, and the subnet broadcast of the interface it arrived on. */
+static bool martian_src(const struct ng_iface *ifc, uint32_t src)
+{
+	uint8_t top = (uint8_t)(src >> 24);
+	if (top == 0 || top == 127 || top >= 224)
+		return true;
+	return ifc->prefix_len < 31 && src == (ifc->addr | ~ifc->mask);
+}
+
+/* Is DST a broadcast address of ours (limited, or the subnet broadcast of an interface)? */
+static bool is_broadcast(struct ng_stack *st, uint32_t dst)
+{
+	if (dst == 0xffffffffu)
+		return true;
+	for (unsigned i = 0; i < st->n_ifaces; i++) {
+		const struct ng_iface *ifc = &st->ifaces[i];
+		if (ifc->addr && ifc->prefix_len < 31 && dst == (ifc->addr | ~ifc->mask))
+			return true;
+	}
+	return false;
+}
+
+/* Hand a local datagram to its protocol; unknown protocols get a protocol unreachable. */
+static void deliver(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip)
+{
+	ng_proto_input_fn fn = st->proto_input[ip->proto];
+
+	/* ICMP is part of IP (RFC 792): it works without anyone registering it. */
+	if (!fn && ip->proto == NG_IP_PROTO_ICMP)
+		fn = ng_icmp_input;
+	if (!fn) {
+		/* RFC 1122 3.2.2.1; ng_icmp_send_error declines for broadcasts. */
+		ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_PROTO_UNREACH, 0);
+		ng_drop_pkt(st, p, NG_DROP_IP_PROTO);
+		return;
+	}
+	ng_pkt_pull(p, ip->hlen);
+	fn(st, p, ip);
+}
+
+/* The options a fragment after the first carries: those with the copied flag (RFC 791 3.1). */
+static void copied_options(const struct ng_ipv4_hdr *ip, struct ng_ipv4_hdr *out)
+{
+	uint8_t n = 0;
+	uint8_t i = 0;
+
+	*out = *ip;
+	memset(out->opts, 0, sizeof(out->opts));
+	while (i < ip->opt_len) {
+		uint8_t type = ip->opts[i], len;
+		if (type == 0)
+			break;
+		if (type == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= ip->opt_len)
+			break;
+		len = ip->opts[i + 1];
+		if (len < 2 || i + len > ip->opt_len)
+			break;
+		if (type & 0x80) {
+			memcpy(out->opts + n, ip->opts + i, len);
+			n = (uint8_t)(n + len);
+		}
+		i = (uint8_t)(i + len);
+	}
+	out->opt_len = (uint8_t)((n + 3) & ~3);
+	out->hlen = (uint8_t)(NG_IP_HLEN + out->opt_len);
+}
+
+/*
+ * Cut datagram P (header IP, larger than IFC's MTU, DF clear) into fragments sent to NEXTHOP.
+ * Each fragment is a fresh packet; an already fragmented datagram keeps its offset base and MF.
+ * Consumes P. 0, or the first error met (the remaining fragments are still tried).
+ */
+static int fragment(struct ng_stack *st, struct ng_iface *ifc, uint32_t nexthop, struct ng_pkt *p,
+                    const struct ng_ipv4_hdr *ip)
+{
+	const uint8_t *data = ng_pkt_data(p) + ip->hlen;
+	uint32_t payload = ip->tot_len - ip->hlen, off = 0;
+	struct ng_ipv4_hdr rest;
+	int rc = 0;
+
+	copied_options(ip, &rest);
+	while (off < payload) {
+		const struct ng_ipv4_hdr *tmpl = off == 0 ? ip : &rest;
+		uint32_t room = (ifc->mtu - tmpl->hlen) & ~7u;
+		uint32_t n = payload - off;
+		struct ng_ipv4_hdr h = *tmpl;
+		struct ng_pkt *q;
+		uint8_t *b;
+		int r;
+
+		if (n > room)
+			n = room;
+		q = ng_stack_alloc(st);
+		if (!q) {
+			rc = -NG_ENOBUFS;
+			break;
+		}
+		b = ng_pkt_put(q, tmpl->hlen + n);
+		memcpy(b + tmpl->hlen, data + off, n);
+		h.tot_len = (uint16_t)(tmpl->hlen + n);
+		h.frag_off = (uint16_t)(ip->frag_off + off);
+		h.mf = off + n < payload || ip->mf;
+		h.df = false;
+		ng_ipv4_emit(b, h.hlen, &h);
+		q->l3 = q->off;
+		ng_count(st, NG_CNT_IP_FRAG_TX, 1);
+		r = ng_arp_output(st, ifc, q, nexthop);
+		if (r < 0 && !rc)
+			rc = r;
+		off += n;
+	}
+	ng_pkt_free(p);
+	return rc;
+}
+
+/*
+ * Route and send datagram P whose header is IP (data at the header, length tot_len): directly
+ * when it fits the interface, in fragments when it may be fragmented, else refused (with a
+ * frag-needed to a foreign source, RFC 1191). Consumes P.
+ */
+static int xmit(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip)
+{
+	struct ng_iface *ifc;
+	uint32_t nexthop;
+
+	if (!ng_route(st, ip->dst, &ifc, &nexthop)) {
+		ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_NET_UNREACH, 0);
+		ng_drop_pkt(st, p, NG_DROP_IP_NO_ROUTE);
+		return -NG_EHOSTUNREACH;
+	}
+	if (ng_iface_by_addr(st, ip->dst)) {
+		ng_drop_pkt(st, p, NG_DROP_IP_NO_ROUTE);
+		return -NG_EHOSTUNREACH;
+	}
+	p->l3 = p->off;
+	if (ip->tot_len <= ifc->mtu)
+		return ng_arp_output(st, ifc, p, nexthop);
+	if (ip->df) {
+		ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_FRAG_NEEDED,
+		                   (uint16_t)ifc->mtu);
+		ng_drop_pkt(st, p, NG_DROP_IP_DF);
+		return -NG_EMSGSIZE;
+	}
+	return fragment(st, ifc, nexthop, p, ip);
+}
+
+/* Router mode: RFC 1812 5.3.1 TTL handling, then out through the routing table. Consumes P. */
+static void forward(struct ng_stack *st, struct ng_pkt *p, struct ng_ipv4_hdr *ip)
+{
+	uint8_t top = (uint8_t)(ip->dst >> 24);
+
+	if (top == 0 || top == 127 || top >= 224) {
+		/* RFC 1812 5.3.7: never forwarded. */
+		ng_drop_pkt(st, p, NG_DROP_IP_NOT_US);
+		return;
+	}
+	if (ip->ttl <= 1) {
+		ng_icmp_send_error(st, p, NG_ICMP_TIME_EXCEEDED, 0, 0);
+		ng_drop_pkt(st, p, NG_DROP_IP_TTL);
+		return;
+	}
+	ip->ttl--;
+	ng_ipv4_emit(ng_pkt_data(p), ip->hlen, ip);
+	ng_count(st, NG_CNT_IP_FORWARDED, 1);
+	xmit(st, p, ip);
+}
+
+/*
+ * A datagram from IFC, data at the IP header. Validates, reassembles, offers it to the hook, then
+ * delivers, forwards or drops it (see the theory above). Consumes P.
+ */
+void ng_ipv4_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p)
+{
+	struct ng_ipv4_hdr ip;
+	enum ng_drop why;
+	bool local;
+
+	why = ng_ipv4_parse(ng_pkt_data(p), p->len, &ip);
+	if (why != NG_DROP_NONE) {
+		ng_drop_pkt(st, p, why);
+		return;
+	}
+	ng_count(st, NG_CNT_IP_RX, 1);
+	ng_pkt_trim(p, ip.tot_len); /* Ethernet pads short frames to 60 bytes */
+	if (martian_src(ifc, ip.src)) {
+		ng_drop_pkt(st, p, NG_DROP_IP_SRC_BAD);
+		return;
+	}
+	local = ng_iface_by_addr(st, ip.dst) || is_broadcast(st, ip.dst);
+	if (!local && !st->cfg.forwarding && !st->ip_hook) {
+		ng_drop_pkt(st, p, NG_DROP_IP_NOT_US);
+		return;
+	}
+	if (ng_ipv4_is_fragment(&ip) && (local || st->ip_hook)) {
+		ng_count(st, NG_CNT_IP_FRAG_RX, 1);
+		p = ng_reasm_input(st, p, &ip);
+		if (!p)
+			return;
+		p->ifc = ifc;
+		why = ng_ipv4_parse(ng_pkt_data(p), p->len, &ip);
+		if (why != NG_DROP_NONE) {
+			ng_drop_pkt(st, p, NG_DROP_IP_FRAG_BAD);
+			return;
+		}
+	}
+	if (st->ip_hook && st->ip_hook(st, st->ip_hook_ctx, ifc, p, &ip))
+		return;
+	if (local)
+		deliver(st, p, &ip);
+	else if (st->cfg.forwarding)
+		forward(st, p, &ip);
+	else
+		ng_drop_pkt(st, p, NG_DROP_IP_NOT_US);
+}
+
+/*
+ * Send transport data P (data at the transport header) as one IPv4 datagram described by O, with
+ * the next IP ID. Consumes P. 0 (sent or waiting for ARP), -NG_EHOSTUNREACH (no route, or our own
+ * address), -NG_EMSGSIZE (over 65535 bytes, or over the MTU with DF), -NG_ENOBUFS.
+ */
+int ng_ipv4_output(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_out *o)
+{
+	struct ng_ipv4_hdr h;
+	struct ng_iface *ifc;
+	uint32_t nexthop, total = p->len + NG_IP_HLEN;
+	uint8_t *b;
+
+	if (!ng_route(st, o->dst, &ifc, &nexthop) || ng_iface_by_addr(st, o->dst)) {
+		ng_drop_pkt(st, p, NG_DROP_IP_NO_ROUTE);
+		return -NG_EHOSTUNREACH;
+	}
+	if (total > 0xffff) {
+		ng_drop_pkt(st, p, NG_DROP_IP_LEN);
+		return -NG_EMSGSIZE;
+	}
+	if (o->df && total > ifc->mtu) {
+		ng_drop_pkt(st, p, NG_DROP_IP_DF);
+		return -NG_EMSGSIZE;
+	}
+	b = ng_pkt_push(p, NG_IP_HLEN);
+	if (!b) {
+		ng_drop_pkt(st, p, NG_DROP_NOBUF);
+		return -NG_ENOBUFS;
+	}
+	memset(&h, 0, sizeof(h));
+	h.hlen = NG_IP_HLEN;
+	h.tos = o->tos;
+	h.tot_len = (uint16_t)total;
+	h.id = st->ip_id++;
+	h.df = o->df;
+	h.ttl = o->ttl ? o->ttl : DEFAULT_TTL;
+	h.proto = o->proto;
+	h.src = o->src ? o->src : ifc->addr;
+	h.dst = o->dst;
+	ng_ipv4_emit(b, NG_IP_HLEN, &h);
+	p->l3 = p->off;
+	ng_count(st, NG_CNT_IP_TX, 1);
+	if (total <= ifc->mtu)
+		return ng_arp_output(st, ifc, p, nexthop);
+	return fragment(st, ifc, nexthop, p, &h);
+}
+
+/* Send a complete datagram P (data at its IP header; NAT and forwarding). Consumes P. */
+int ng_ipv4_send_raw(struct ng_stack *st, struct ng_pkt *p)
+{
+	struct ng_ipv4_hdr ip;
+	enum ng_drop why = ng_ipv4_parse(ng_pkt_data(p), p->len, &ip);
+
+	if (why != NG_DROP_NONE) {
+		ng_drop_pkt(st, p, why);
+		return -NG_EINVAL;
+	}
+	ng_pkt_trim(p, ip.tot_len);
+	ng_count(st, NG_CNT_IP_TX, 1);
+	return xmit(st, p, &ip);
+}
+
+/* Transport bytes that fit one unfragmented datagram towards DST (576 - 20 when unroutable). */
+uint32_t ng_ipv4_mtu_to(struct ng_stack *st, uint32_t dst)
+{
+	struct ng_iface *ifc;
+	uint32_t nexthop;
+
+	if (!ng_route(st, dst, &ifc, &nexthop))
+		return 576 - NG_IP_HLEN;
+	return ifc->mtu - NG_IP_HLEN;
+}
+
+/* Install the input and ICMP-error handlers of transport protocol PROTO. */
+void ng_ipv4_register(struct ng_stack *st, uint8_t proto, ng_proto_input_fn in, ng_proto_err_fn err)
+{
+	st->proto_input[proto] = in;
+	st->proto_err[proto] = err;
+}

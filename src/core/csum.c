@@ -64,7 +64,8 @@ static uint64_t sum_host(const uint8_t *p, size_t len)
 	}
 	/* The tail (0..7 bytes) sits at the low addresses of a zeroed word: an odd last byte is the
 	 * high-order byte of a zero-padded 16-bit word, as RFC 1071 specifies. */
-	memcpy(&tail, p, len);
+	if (len)
+		memcpy(&tail, p, len);
 	a1 = add_carry(a1, tail);
 	a0 = add_carry(a0, a1);
 	a2 = add_carry(a2, a3);
@@ -135,8 +136,10 @@ uint64_t ng_csum_copy(void *dst, const void *src, size_t len, uint64_t sum)
 		d += 8;
 		len -= 8;
 	}
-	memcpy(&tail, s, len);
-	memcpy(d, s, len);
+	if (len) {
+		memcpy(&tail, s, len);
+		memcpy(d, s, len);
+	}
 	a = add_carry(a, tail);
 	f = fold64(a);
 	if (!HOST_IS_BE)

@@ -187,6 +187,37 @@ static void learn_syn(struct ng_tcp_track_side *s, const struct ng_tcp_track_sid
 		s->max_end = s->end + r->max_win;
 }
 
+/* Learns a side's sequence space from a segment met mid-stream: everything before SEQ counts as
+ * sent, and the peer's right edge is unknown until it acknowledges something. */
+static void learn_midstream(struct ng_tcp_track_side *s, const struct ng_tcp_hdr *h)
+{
+	s->isn_known = true;
+	s->isn = h->seq - 1;
+	s->end = h->seq;
+	s->max_end = h->seq + ((uint32_t)0xffff << WS_MAX);
+	s->max_win = (uint32_t)0xffff << WS_MAX;
+	s->ws_seen = true;
+	s->wscale = WS_MAX;
+}
+
+/* Starts tracking a connection from a segment met mid-stream (see the header): both sides
+ * ESTABLISHED, window scale assumed the largest, then the segment is fed as usual. */
+enum ng_track_verdict ng_tcp_track_pickup(struct ng_tcp_track *t, int dir,
+                                          const struct ng_tcp_hdr *h, uint32_t payload_len)
+{
+	ng_tcp_track_init(t);
+	t->picked_up = true;
+	t->side[0].state = NG_TCP_ESTABLISHED;
+	t->side[1].state = NG_TCP_ESTABLISHED;
+	learn_midstream(&t->side[dir ? 1 : 0], h);
+	if (h->flags & NG_TCP_ACK) {
+		struct ng_tcp_hdr peer = *h;
+		peer.seq = h->ack;
+		learn_midstream(&t->side[dir ? 0 : 1], &peer);
+	}
+	return ng_tcp_track_segment(t, dir, h, payload_len);
+}
+
 /* Feeds one segment sent by side DIR (NG_TRACK_ORIG: the side of the first SYN) carrying
  * PAYLOAD_LEN bytes. Returns NG_TRACK_OK after moving the states, NG_TRACK_WINDOW for a segment
  * outside the windows (T unchanged), NG_TRACK_INVALID for one that fits no state (T
@@ -214,6 +245,8 @@ enum ng_track_verdict ng_tcp_track_segment(struct ng_tcp_track *t, int dir,
 			r->state = NG_TCP_SYN_SENT;
 			s->state = NG_TCP_LISTEN;
 		}
+	} else if (!s->isn_known && t->picked_up) {
+		learn_midstream(s, h);
 	} else if (!s->isn_known && !(rst && r->isn_known)) {
 		return NG_TRACK_INVALID; /* data, FIN or ACK before this side's SYN */
 	}

@@ -36,6 +36,7 @@ struct ng_tcp_track {
 	struct ng_tcp_track_side side[2];
 	bool simultaneous_open; /* both sides sent a bare SYN */
 	bool reset;             /* a valid RST ended it */
+	bool picked_up;         /* met mid-stream (ng_tcp_track_pickup): no SYN was seen */
 };
 
 enum ng_track_verdict {
@@ -50,6 +51,12 @@ void ng_tcp_track_init(struct ng_tcp_track *t);
  * NG_TRACK_OK the states in T reflect the segment. */
 enum ng_track_verdict ng_tcp_track_segment(struct ng_tcp_track *t, int dir,
 					   const struct ng_tcp_hdr *h, uint32_t payload_len);
+/* Starts tracking a connection met mid-stream (a capture or a NAT that began late) with its
+ * first segment, sent by side DIR: both sides are taken as ESTABLISHED, each side's sequence
+ * space is learned from its first segment, and since the window scale is unknown the windows
+ * are read with the largest scale (loose). Then feeds the segment as ng_tcp_track_segment. */
+enum ng_track_verdict ng_tcp_track_pickup(struct ng_tcp_track *t, int dir,
+					  const struct ng_tcp_hdr *h, uint32_t payload_len);
 /* True once both sides are closed or in TIME_WAIT, or after a RST. */
 bool ng_tcp_track_done(const struct ng_tcp_track *t);
 /* True while the connection is ESTABLISHED on both sides (the NAT's long timeout applies). */

@@ -304,6 +304,26 @@ static void missed_syn(void **unused)
 	STATES(&t, NG_TCP_ESTABLISHED, NG_TCP_ESTABLISHED);
 }
 
+/* A connection met mid-stream: both ESTABLISHED, then it closes as usual. */
+static void pickup(void **unused)
+{
+	struct ng_tcp_track t;
+	ng_tcp_track_init(&t);
+	struct ng_tcp_hdr h = mk(A_, 5000, 9000, 500);
+	assert_int_equal(ng_tcp_track_segment(&t, A, &h, 100), NG_TRACK_INVALID);
+	assert_int_equal(ng_tcp_track_pickup(&t, A, &h, 100), NG_TRACK_OK);
+	assert_true(t.picked_up);
+	STATES(&t, NG_TCP_ESTABLISHED, NG_TCP_ESTABLISHED);
+	assert_int_equal(seg(&t, B, A_, 9000, 5100, 3000), NG_TRACK_OK);
+	assert_int_equal(seg(&t, B, R_, 9000 + 2000000000u, 0, 0), NG_TRACK_WINDOW);
+	assert_int_equal(seg(&t, A, F_ | A_, 5100, 12000, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_FIN_WAIT_1, NG_TCP_CLOSE_WAIT);
+	assert_int_equal(seg(&t, B, F_ | A_, 12000, 5101, 0), NG_TRACK_OK);
+	assert_int_equal(seg(&t, A, A_, 5101, 12001, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_TIME_WAIT, NG_TCP_CLOSED);
+	assert_true(ng_tcp_track_done(&t));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +338,7 @@ int main(void)
 	    cmocka_unit_test(wraparound),
 	    cmocka_unit_test(window_scaling),
 	    cmocka_unit_test(missed_syn),
+	    cmocka_unit_test(pickup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

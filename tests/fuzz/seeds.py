@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Write seed inputs for natgate's fuzz targets into OUTDIR/TARGET/ (scapy builds the frames).
+
+fuzz_stack_input: byte 0 is the mode (see fuzz_stack_input.c): 0x02 = one frame with our MAC,
+0x01 = records [len_hi len_lo ctl frame...]. The stack is 10.0.0.2/24 with MAC 02:00:5e:00:00:02,
+a UDP echo socket on port 7, gateway 10.0.0.1.
+fuzz_wire: byte 0 picks the codec (0 eth, 1 arp, 2 ipv4, 3 icmp, 4 udp, 5 tcp); UDP and TCP
+inputs start with the 8 bytes of source and destination address.
+"""
+import os
+import struct
+import sys
+
+from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, Raw, fragment
+
+NG = "10.0.0.2"
+PEER = "10.0.0.1"
+NGMAC = "02:00:5e:00:00:02"
+PEERMAC = "02:00:5e:00:00:01"
+
+
+def write(outdir, target, name, data):
+    d = os.path.join(outdir, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def records(frames, ctl=0x01):
+    out = b"\x01"
+    for fr in frames:
+        b = bytes(fr)
+        out += struct.pack("!HB", len(b), ctl) + b
+    return out
+
+
+def main():
+    outdir = sys.argv[1]
+    eth = Ether(src=PEERMAC, dst=NGMAC)
+    arp_req = Ether(src=PEERMAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=PEERMAC, psrc=PEER, pdst=NG)
+    arp_rep = eth / ARP(op=2, hwsrc=PEERMAC, psrc=PEER, hwdst=NGMAC, pdst=NG)
+    ping = eth / IP(src=PEER, dst=NG) / ICMP(type=8, id=1, seq=1) / Raw(b"x" * 56)
+    udp = eth / IP(src=PEER, dst=NG) / UDP(sport=5000, dport=7) / Raw(b"echo me")
+    udp_closed = eth / IP(src=PEER, dst=NG) / UDP(sport=5000, dport=9) / Raw(b"closed")
+    udp_far = eth / IP(src="198.51.100.7", dst=NG) / UDP(sport=5000, dport=7) / Raw(b"via gw")
+    syn = eth / IP(src=PEER, dst=NG) / TCP(sport=5000, dport=80, flags="S", options=[
+        ("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1, 0)), ("NOP", None), ("WScale", 7)])
+    big = IP(src=PEER, dst=NG, id=77) / UDP(sport=5000, dport=7) / Raw(bytes(range(256)) * 12)
+    frags = [eth / f for f in fragment(big, fragsize=1000)]
+    err = eth / IP(src=PEER, dst=NG) / ICMP(type=3, code=4, nexthopmtu=1400) / \
+        IP(src=NG, dst=PEER) / UDP(sport=7, dport=5000)
+
+    t = "fuzz_stack_input"
+    for name, fr in [("arp_req", arp_req), ("arp_rep", arp_rep), ("ping", ping), ("udp", udp),
+                     ("udp_closed", udp_closed), ("udp_far", udp_far), ("syn", syn),
+                     ("icmp_err", err)]:
+        write(outdir, t, name, b"\x02" + bytes(fr))
+    write(outdir, t, "frags", records(frags))
+    write(outdir, t, "frags_reversed", records(list(reversed(frags))))
+    write(outdir, t, "frags_timeout", records(frags[:1] + [frags[1]], ctl=0x01 | (35 << 2)))
+    write(outdir, t, "arp_then_udp", records([arp_req, udp, udp_far, ping]))
+    write(outdir, t, "arp_expire", records([arp_rep, udp], ctl=0x01 | (36 << 2)))
+
+    t = "fuzz_wire"
+    addrs = bytes(IP(src=PEER, dst=NG))[12:20]
+    write(outdir, t, "eth", b"\x00" + bytes(udp)[:14])
+    write(outdir, t, "arp", b"\x01" + bytes(arp_req[ARP]))
+    write(outdir, t, "ipv4", b"\x02" + bytes(ping[IP]))
+    write(outdir, t, "ipv4_opts", b"\x02" + bytes(IP(src=PEER, dst=NG, options=b"\x07\x07\x04\x00\x00\x00\x00\x00") / Raw(b"ab")))
+    write(outdir, t, "icmp", b"\x03" + bytes(ping[ICMP]))
+    write(outdir, t, "icmp_err", b"\x03" + bytes(err[ICMP]))
+    write(outdir, t, "udp", b"\x04" + addrs + bytes(udp[UDP]))
+    write(outdir, t, "tcp", b"\x05" + addrs + bytes(syn[TCP]))
+    sack = IP(src=PEER, dst=NG) / TCP(sport=1, dport=2, flags="A", options=[
+        ("NOP", None), ("NOP", None), ("SAck", (100, 200, 300, 400)), ("Timestamp", (5, 6))])
+    write(outdir, t, "tcp_sack", b"\x05" + addrs + bytes(sack[TCP]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

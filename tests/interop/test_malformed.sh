@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Malformed frames from the kernel side (scapy): bad checksums, truncated headers, bogus IHL and
+# lengths, overlapping fragments, bad ARP, bad UDP, and a few hundred fuzzed frames. ng-echo must
+# not answer the malformed ones, must answer the well-formed controls mixed among them, must
+# survive, and must still answer ping and UDP afterwards.
+. "$(dirname "$0")/lib.sh" "$@"
+ng_require_root
+ng_require_scapy
+ng_require_cmd ping
+
+ng_echo_setup ns pid
+
+ng_nsrun "$ns" 10 ping -n -c 1 -W 2 "$NG_ECHO_ADDR" >/dev/null 2>&1
+mac=$(ng_neigh_mac "$ns" "$NG_TAP" "$NG_ECHO_ADDR")
+ng_require "kernel learnt natgate's MAC" test -n "$mac"
+
+out=$(ng_nsrun "$ns" 180 "$NG_PY" "$NG_LIBDIR/malformed.py" "$NG_TAP" "$NG_KERNEL_ADDR" \
+	"$NG_ECHO_ADDR" "$mac" 400 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/    /'
+ng_check_eq "malformed frames dropped, controls answered (malformed.py)" 0 "$rc"
+
+ng_check_alive "ng-echo after malformed frames" "$pid"
+out=$(ng_nsrun "$ns" 15 ping -n -c 3 -i 0.2 -W 2 "$NG_ECHO_ADDR" 2>&1)
+ng_check_match "ping still answered afterwards" ' 3 received' "$out"
+out=$(ng_nsrun "$ns" 15 "$NG_PY" "$NG_LIBDIR/udp_client.py" echo "$NG_ECHO_ADDR" 7 1 3000 2>&1)
+ng_check_eq "UDP echo still works afterwards" 0 "$?"
+
+# ng-echo exits cleanly (status 0: no leaked packets) on SIGTERM
+ng_stop_pid "$pid"
+ng_check_eq "ng-echo exits 0 on SIGTERM after the abuse" 0 "$?"
+ng_done

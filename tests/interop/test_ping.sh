@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The kernel pings ng-echo across a TAP: small, full-MTU (1472) and 8000-byte payloads; the big
+# ones are fragmented by the kernel on the way in and by natgate on the way out.
+. "$(dirname "$0")/lib.sh" "$@"
+ng_require_root
+ng_require_cmd ping
+
+ng_echo_setup ns pid
+
+# ping -c N -s SIZE: every request answered, nothing lost (a TAP does not lose frames).
+ping_all()
+{
+	local size=$1 count=$2 out rx
+	out=$(ng_nsrun "$ns" 30 ping -n -c "$count" -i 0.2 -W 2 -s "$size" "$NG_ECHO_ADDR" 2>&1)
+	rx=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	ng_check_eq "ping -s $size: $count of $count replies" "$count" "${rx:-0}" ||
+		printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
+	# iputils ping checks the echoed payload and prints "wrong data byte" on a mismatch
+	ng_check "ping -s $size: payload echoed unchanged" \
+		bash -c '! grep -qiE "wrong data|DUP!" <<<"$1"' _ "$out"
+}
+
+ping_all 56 3
+ping_all 1472 3
+ping_all 8000 3
+ping_all 0 2
+# The largest echo that fits an IPv4 datagram: 65507 bytes of ICMP data (65535 - 20 - 8).
+ping_all 65507 2
+
+ng_check_alive "ng-echo" "$pid"
+ng_done

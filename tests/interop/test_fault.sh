@@ -48,7 +48,7 @@ ng_check_eq "--fault with every key at 0% plus 5 ms delay: 5 of 5 answered" 5 "$
 ng_stop_pid "$pid"
 
 # 4. bad specs: exit status 2, one line on stderr, no device left
-for spec in loss=abc loss=150% bogus=1% loss dup=-1% delay=5parsecs dir=sideways ''; do
+for spec in loss=abc loss=150% bogus=1% loss dup=-1% delay=5parsecs dir=sideways; do
 	ng_nsrun "$ns" 10 "$NG_BIN/ng-echo" --tap ngf --addr "$NG_ECHO_ADDR/24" --fault "$spec" \
 		>"$NG_TMP/out" 2>"$NG_TMP/err" </dev/null
 	rc=$?

@@ -3,13 +3,14 @@
 # Malformed frames from the kernel side (scapy): bad checksums, truncated headers, bogus IHL and
 # lengths, overlapping fragments, bad ARP, bad UDP, and a few hundred fuzzed frames. ng-echo must
 # not answer the malformed ones, must answer the well-formed controls mixed among them, must
-# survive, and must still answer ping and UDP afterwards.
+# survive, must still answer ping and UDP afterwards, and must have counted the drops by reason
+# (ng-echo --log info prints its nonzero drop counters when it stops).
 . "$(dirname "$0")/lib.sh" "$@"
 ng_require_root
 ng_require_scapy
 ng_require_cmd ping
 
-ng_echo_setup ns pid
+ng_echo_setup ns pid --log info
 
 ng_nsrun "$ns" 10 ping -n -c 1 -W 2 "$NG_ECHO_ADDR" >/dev/null 2>&1
 mac=$(ng_neigh_mac "$ns" "$NG_TAP" "$NG_ECHO_ADDR")
@@ -30,4 +31,15 @@ ng_check_eq "UDP echo still works afterwards" 0 "$?"
 # ng-echo exits cleanly (status 0: no leaked packets) on SIGTERM
 ng_stop_pid "$pid"
 ng_check_eq "ng-echo exits 0 on SIGTERM after the abuse" 0 "$?"
+
+# The drop counters, one line per nonzero reason: "... dropped N: <reason text>".
+drops=$(grep -E 'dropped [0-9]+: ' "$(ng_logfile ng-echo)")
+printf '%s\n' "$drops" | sed 's/^/    /'
+for reason in "ethernet frame too short" "ethernet destination not ours" \
+	"arp not ipv4-over-ethernet" "ipv4 bad version" "ipv4 bad header length" \
+	"ipv4 bad total length" "ipv4 bad header checksum" "ipv4 malformed options" \
+	"ipv4 bad source address" "ipv4 not addressed to us" "ipv4 overlapping fragment" \
+	"icmp bad checksum" "udp bad length" "udp bad checksum"; do
+	ng_check_match "drops counted as '$reason'" "dropped [1-9][0-9]*: $reason\$" "$drops"
+done
 ng_done

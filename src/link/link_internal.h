@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the link drivers: a queue of frames ordered by release time, and fault dice. */
+#ifndef NG_LINK_INTERNAL_H
+#define NG_LINK_INTERNAL_H
+
+#include <stdint.h>
+
+#include "core/core_internal.h"
+#include "natgate/link.h"
+
+/*
+ * Frames held back until a given time (the simulated wire, the fault wrapper). A held frame keeps
+ * its own packet: the queue links packets through p->next and keeps the release time in p->ts,
+ * so holding a frame allocates nothing. Frames with equal times leave in the order they came.
+ */
+struct ng_frameq {
+	struct ng_pkt *head, *tail;
+	uint32_t n;
+};
+
+/* Insert P to leave at DUE (after every frame already queued for DUE or earlier). */
+void ng_frameq_insert(struct ng_frameq *q, struct ng_pkt *p, uint64_t due);
+/* The first frame whose time is <= NOW, removed from Q; NULL if none is due. */
+struct ng_pkt *ng_frameq_pop_due(struct ng_frameq *q, uint64_t now);
+/* Free every queued frame. */
+void ng_frameq_free(struct ng_frameq *q);
+/* Release time of the first frame, UINT64_MAX when empty. */
+static inline uint64_t ng_frameq_next(const struct ng_frameq *q)
+{
+	return q->head ? q->head->ts : UINT64_MAX;
+}
+
+/* Flip one bit of P's data chosen uniformly from R (no-op on an empty frame). */
+void ng_link_flip_bit(struct ng_pkt *p, struct ng_rng *r);
+/* True with probability PROB (draws from R only when 0 < PROB < 1, so a perfect setting
+ * consumes no randomness). */
+bool ng_link_chance(struct ng_rng *r, double prob);
+/* Uniform extra delay in [0, JITTER] ns. */
+uint64_t ng_link_jitter(struct ng_rng *r, uint64_t jitter);
+/* How much longer a frame chosen for reordering is held: long enough that the frames sent during
+ * one delay (plus jitter) and a further millisecond overtake it. */
+static inline uint64_t ng_link_reorder_hold(uint64_t delay, uint64_t jitter)
+{
+	return delay + jitter + NG_NS_PER_MS;
+}
+
+#endif

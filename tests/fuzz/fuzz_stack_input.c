@@ -207,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ng_stack_poll(st, now + NG_NS_PER_MS);
 	} else {
 		while (size >= 3) {
-			size_t len = ((size_t)data[0] << 8 | data[1]) % (size - 2 + 1);
+			size_t len = ((size_t)data[0] << 8 | data[1]) % (size - 3 + 1);
 			unsigned ctl = data[2], shift = (ctl >> 2) % 41;
 
 			if (shift)

@@ -26,6 +26,7 @@ def main():
     nrandom = int(sys.argv[5]) if len(sys.argv) > 5 else 300
     mymac = open(f"/sys/class/net/{iface}/address").read().strip()
     eth = Ether(src=mymac, dst=ngmac)
+    eth_ip = Ether(src=mymac, dst=ngmac, type=0x0800)  # for raw IPv4 bytes (scapy can't infer it)
     probes = []  # (name, frames, kind, key, want_answer)
 
     def echo(ident, **ipargs):
@@ -53,7 +54,7 @@ def main():
                 hl = min((b[0] & 0x0F) * 4, len(b))
                 b[10:12] = b"\0\0"
                 b[10:12] = struct.pack("!H", inet_csum(bytes(b[:hl])) if hl >= 20 else 0)
-        return eth / Raw(bytes(b))
+        return eth_ip / Raw(bytes(b))
 
     # ---- ICMP / IPv4 header ----
     add_icmp("control: well-formed echo request", [eth / echo(0x1001)], 0x1001, True)
@@ -74,7 +75,7 @@ def main():
     b[2:4] = struct.pack("!H", len(b))
     b[10:12] = b"\0\0"
     b[10:12] = struct.pack("!H", inet_csum(bytes(b[:24])))
-    add_icmp("IP option length past the header", [eth / Raw(bytes(b))], 0x1009, False)
+    add_icmp("IP option length past the header", [eth_ip / Raw(bytes(b))], 0x1009, False)
     add_icmp("control: echo with a valid NOP/EOL option list",
              [eth / IP(src=me, dst=ng, options=b"\x01\x01\x01\x00") / ICMP(type=8, id=0x100A, seq=1)],
              0x100A, True)
@@ -109,8 +110,8 @@ def main():
              frags(0x2002, [(i, i + 8) for i in range(0, 520, 8)], 0x7002), 0x2002, True)
     add_icmp("overlapping fragments",
              frags(0x2003, [(0, 200), (160, 400), (400, 520)], 0x7003), 0x2003, False)
-    add_icmp("overlapping fragments, the overlap arriving last",
-             frags(0x2004, [(0, 200), (400, 520), (200, 400), (192, 208)], 0x7004), 0x2004, False)
+    add_icmp("overlapping fragment arriving before the hole is filled",
+             frags(0x2004, [(0, 200), (400, 520), (192, 208), (200, 400)], 0x7004), 0x2004, False)
     # a fragment whose end passes 65535 bytes
     big = [eth / IP(src=me, dst=ng, proto=1, id=0x7005, flags="MF") / Raw(bytes(ICMP(type=8, id=0x2005)) + b"x" * 32),
            eth / IP(src=me, dst=ng, proto=1, id=0x7005, frag=8189) / Raw(b"y" * 100)]
@@ -139,7 +140,7 @@ def main():
     junk = [
         Raw(b"\x01\x02\x03"),  # 3-byte frame
         Raw(bytes.fromhex(ngmac.replace(":", "")) + bytes(4)),  # 10 bytes, no ethertype
-        eth / Raw(b"\x45\x00\x00"),  # IPv4 ethertype, 3 bytes of header
+        eth_ip / Raw(b"\x45\x00\x00"),  # IPv4 ethertype, 3 bytes of header
         Ether(src=mymac, dst=ngmac, type=0x0806) / Raw(b"\x00\x01\x08\x00\x06"),  # truncated ARP
         Ether(src=mymac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwlen=8, psrc=me, pdst=ng),
         Ether(src=mymac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=9, psrc=me, pdst=ng),

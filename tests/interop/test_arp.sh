@@ -12,7 +12,7 @@ tapmac=$(ip -n "$ns" -o link show dev "$NG_TAP" |
 	sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 
 # arping (Thomas Habets' arping in Debian's "arping" package): 3 requests, 3 replies.
-out=$(ng_nsrun "$ns" 20 arping -c 3 -w 2 -i "$NG_TAP" -S "$NG_KERNEL_ADDR" "$NG_ECHO_ADDR" 2>&1)
+out=$(ng_nsrun "$ns" 20 arping -c 3 -C 3 -W 0.2 -w 5 -i "$NG_TAP" -S "$NG_KERNEL_ADDR" "$NG_ECHO_ADDR" 2>&1)
 ng_check "arping exits 0 (replies received)" test $? = 0
 nrep=$(printf '%s\n' "$out" | grep -c "bytes from .*($NG_ECHO_ADDR)")
 ng_check_eq "arping: 3 replies from $NG_ECHO_ADDR" 3 "$nrep" || printf '%s\n' "$out" | sed 's/^/    /'
@@ -33,7 +33,7 @@ state=$(ip -n "$ns" neigh show "$NG_ECHO_ADDR" dev "$NG_TAP")
 ng_check_match "neighbour entry is resolved" 'REACHABLE|STALE|DELAY|PROBE' "$state"
 
 # ARP for an address natgate does not own gets no answer.
-out=$(ng_nsrun "$ns" 10 arping -c 2 -w 1 -i "$NG_TAP" -S "$NG_KERNEL_ADDR" 10.0.0.3 2>&1)
+out=$(ng_nsrun "$ns" 10 arping -c 2 -W 0.2 -w 2 -i "$NG_TAP" -S "$NG_KERNEL_ADDR" 10.0.0.3 2>&1)
 nrep=$(printf '%s\n' "$out" | grep -c "bytes from")
 ng_check_eq "no ARP reply for 10.0.0.3 (not natgate's)" 0 "$nrep"
 

@@ -8,11 +8,11 @@ ng_require_cmd ping
 
 ng_echo_setup ns pid
 
-# ping -c N -s SIZE: every request answered, nothing lost (a TAP does not lose frames).
+# ping -c N -s SIZE [NS]: every request answered, nothing lost (a TAP does not lose frames).
 ping_all()
 {
-	local size=$1 count=$2 out rx
-	out=$(ng_nsrun "$ns" 30 ping -n -c "$count" -i 0.2 -W 2 -s "$size" "$NG_ECHO_ADDR" 2>&1)
+	local size=$1 count=$2 pns=${3:-$ns} out rx
+	out=$(ng_nsrun "$pns" 30 ping -n -c "$count" -i 0.2 -W 2 -s "$size" "$NG_ECHO_ADDR" 2>&1)
 	rx=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 	ng_check_eq "ping -s $size: $count of $count replies" "$count" "${rx:-0}" ||
 		printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
@@ -29,4 +29,15 @@ ping_all 0 2
 ping_all 65507 2
 
 ng_check_alive "ng-echo" "$pid"
+
+# --mtu 576 (the IPv4 minimum every host must reassemble, RFC 791): the TAP gets that MTU on
+# the kernel side too, and an 8000-byte ping travels as 15 fragments each way.
+ng_ns_new ns2
+ng_start pid2 "$ns2" "$NG_TAP" ng-echo-mtu576 "$NG_BIN/ng-echo" --tap "$NG_TAP" \
+	--addr "$NG_ECHO_ADDR/24" --mtu 576
+ng_tap_up "$ns2" "$NG_TAP" "$NG_KERNEL_ADDR/24"
+ng_check_match "--mtu 576 sets the TAP's MTU" 'mtu 576 ' "$(ip -n "$ns2" link show dev "$NG_TAP")"
+ping_all 548 2 "$ns2"
+ping_all 8000 2 "$ns2"
+ng_check_alive "ng-echo --mtu 576" "$pid2"
 ng_done

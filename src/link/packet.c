@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/* AF_PACKET link: natgate takes over the traffic of an existing interface (a veth end, a NIC).
+ *
+ * A raw packet socket bound to the interface sees every frame that arrives on it (the interface
+ * is put in promiscuous mode through a socket membership, which ends when the socket closes) and
+ * can send any frame out of it. The stack uses the interface's own MAC, so peers reach it as
+ * they would the interface. The kernel must keep its hands off that traffic: give the interface
+ * no IP address (or the kernel will answer ARP and reset TCP connections too) and turn off
+ * TSO/GSO/GRO on it and on a veth peer (`ethtool -K DEV tso off gso off gro off`), since a packet
+ * socket sees the kernel's large segments before they are cut to the MTU; such frames are
+ * dropped (rx_errors) when they do not fit a packet buffer, or counted by the stack as oversize.
+ * Our own transmissions are not looped back to us (PACKET_IGNORE_OUTGOING, and the packet type
+ * is checked as well for kernels without it).
+ */
+#include <errno.h>
+#include <linux/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "link/link_internal.h"
+#include "wire/wire_internal.h"
+
+struct packet_link {
+	struct ng_link l;
+	int fd;
+	int ifindex;
+	uint8_t *scratch; /* frames are read here and dropped when the pool is empty */
+	uint32_t scratch_len;
+};
+
+static struct packet_link *to_packet(const struct ng_link *l)
+{
+	return ng_container_of(l, struct packet_link, l);
+}
+
+/* Send one frame out of the interface; consumes P. 0, or -NG_ENOBUFS / -errno (counted). */
+static int packet_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
+{
+	struct packet_link *k = to_packet(l);
+	ssize_t n;
+	int rc = 0;
+
+	(void)now;
+	do
+		n = send(k->fd, ng_pkt_data(p), p->len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)p->len) {
+		l->tx_errors++;
+		rc = n < 0 ? (errno == EAGAIN ? -NG_ENOBUFS : -errno) : -NG_EMSGSIZE;
+	} else {
+		l->tx_frames++;
+		l->tx_bytes += p->len;
+	}
+	ng_pkt_free(p);
+	return rc;
+}
+
+/* The next frame that arrived on the interface, in a packet of POOL; NULL when none is waiting.
+ * Frames we sent ourselves, frames longer than the buffer, and frames finding the pool empty
+ * are skipped (the last two counted in rx_errors). */
+static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, uint64_t now)
+{
+	struct packet_link *k = to_packet(l);
+	unsigned tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		struct ng_pkt *p = ng_pkt_alloc(pool);
+		uint8_t *buf = p ? ng_pkt_data(p) : k->scratch;
+		size_t room = p ? ng_pkt_tailroom(p) : k->scratch_len;
+		struct sockaddr_ll from;
+		socklen_t flen = sizeof(from);
+		ssize_t n;
+
+		do
+			n = recvfrom(k->fd, buf, room, MSG_TRUNC, (struct sockaddr *)&from, &flen);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			if (errno != EAGAIN)
+				l->rx_errors++;
+			ng_pkt_free(p);
+			return NULL;
+		}
+		if (from.sll_pkttype == PACKET_OUTGOING) {
+			ng_pkt_free(p);
+			continue;
+		}
+		if (!p || (size_t)n > room) {
+			l->rx_errors++;
+			ng_pkt_free(p);
+			continue;
+		}
+		ng_pkt_put(p, (uint32_t)n);
+		p->ts = now;
+		l->rx_frames++;
+		l->rx_bytes += (uint64_t)n;
+		return p;
+	}
+	return NULL;
+}
+
+static int packet_fd(const struct ng_link *l)
+{
+	return to_packet(l)->fd;
+}
+
+/* Close the socket (which also ends the promiscuous membership). */
+static void packet_destroy(struct ng_link *l)
+{
+	struct packet_link *k = to_packet(l);
+
+	close(k->fd);
+	free(k->scratch);
+	free(k);
+}
+
+static const struct ng_link_ops packet_ops = {
+    .xmit = packet_xmit,
+    .recv = packet_recv,
+    .fd = packet_fd,
+    .destroy = packet_destroy,
+};
+
+/* Own the traffic of the existing interface IFNAME (see the top of the file for what the kernel
+ * side must leave alone). The link's MTU and MAC are the interface's. 0, or -NG_EINVAL / a
+ * negative errno with a one-line reason in *ERRMSG (static storage). */
+int ng_packet_open(const char *ifname, struct ng_link **out, const char **errmsg)
+{
+	static char errbuf[160];
+	struct packet_link *k;
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+	struct ifreq ifr;
+	const char *what = "allocating";
+	int err = ENOMEM, one = 1;
+
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ) {
+		snprintf(errbuf, sizeof(errbuf),
+		         "packet: bad interface name '%s' (1 to %d characters)",
+		         ifname ? ifname : "", IFNAMSIZ - 1);
+		if (errmsg)
+			*errmsg = errbuf;
+		return -NG_EINVAL;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		goto fail_nofd;
+	k->l.ops = &packet_ops;
+	snprintf(k->l.name, sizeof(k->l.name), "%s", ifname);
+	/* Protocol 0: receive nothing until bound to the interface, so no stray frames of other
+	 * interfaces slip in between socket() and bind(). */
+	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (k->fd < 0) {
+		err = errno;
+		what = "socket(AF_PACKET)";
+		free(k);
+		goto fail_nofd;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));
+	what = "no such interface";
+	if (ioctl(k->fd, SIOCGIFINDEX, &ifr) < 0)
+		goto fail;
+	k->ifindex = ifr.ifr_ifindex;
+	what = "reading its MTU";
+	if (ioctl(k->fd, SIOCGIFMTU, &ifr) < 0)
+		goto fail;
+	k->l.mtu = (uint32_t)ifr.ifr_mtu;
+	what = "reading its MAC";
+	if (ioctl(k->fd, SIOCGIFHWADDR, &ifr) < 0)
+		goto fail;
+	if (ifr.ifr_hwaddr.sa_family != 1 /* ARPHRD_ETHER */) {
+		errno = EINVAL;
+		what = "not an Ethernet interface";
+		goto fail;
+	}
+	memcpy(k->l.mac, ifr.ifr_hwaddr.sa_data, 6);
+	what = "allocating";
+	k->scratch_len = k->l.mtu + NG_ETH_HLEN;
+	k->scratch = malloc(k->scratch_len);
+	if (!k->scratch) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	/* Best effort: older kernels loop our frames back, recv() skips those by packet type. */
+	(void)setsockopt(k->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = k->ifindex;
+	what = "bind";
+	if (bind(k->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		goto fail;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = k->ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	what = "promiscuous mode";
+	if (setsockopt(k->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		goto fail;
+	*out = &k->l;
+	return 0;
+
+fail:
+	err = errno;
+	packet_destroy(&k->l);
+fail_nofd:
+	snprintf(errbuf, sizeof(errbuf), "packet %s: %s: %s", ifname, what, strerror(err));
+	if (errmsg)
+		*errmsg = errbuf;
+	return -err;
+}

@@ -5,6 +5,7 @@
 
 #include "net/net_internal.h"
 #include "udp/udp_internal.h"
+#include "tcp/tcp_internal.h"
 
 /* Fill C with the defaults documented in stack.h. */
 void ng_stack_config_default(struct ng_stack_config *c)
@@ -23,6 +24,12 @@ void ng_stack_config_default(struct ng_stack_config *c)
 	c->icmp_rate = 100;
 	c->icmp_burst = 50;
 	c->log_level = NG_LOG_WARN;
+	c->tcp_max_conns = 4096;
+	c->tcp_msl_ns = 30 * NG_NS_PER_SEC;
+	c->tcp_mem_max = 256ull << 20;
+	c->tcp_syn_retries = 6;
+	c->tcp_retries = 12;
+	c->tcp_delack_ns = 40 * NG_NS_PER_MS;
 }
 
 /* Allocate a stack and every pool it will use; 0 or a negative error (nothing leaks). */
@@ -46,7 +53,7 @@ int ng_stack_create(const struct ng_stack_config *c, struct ng_stack **out)
 	st->pool = ng_pktpool_create(c->pkt_count, c->pkt_size);
 	st->timers = ng_timers_create();
 	if (!st->pool || !st->timers || ng_arp_create(st) || ng_reasm_create(st) ||
-	    ng_udp_create(st)) {
+	    ng_udp_create(st) || ng_tcp_create(st)) {
 		ng_stack_destroy(st);
 		return -NG_ENOMEM;
 	}
@@ -61,6 +68,8 @@ uint32_t ng_stack_destroy(struct ng_stack *st)
 
 	if (!st)
 		return 0;
+	if (st->tcp)
+		ng_tcp_destroy(st);
 	if (st->udp)
 		ng_udp_destroy(st);
 	if (st->reasm)
@@ -88,7 +97,7 @@ int ng_stack_add_iface(struct ng_stack *st, const struct ng_iface_config *c, str
 	memset(ifc, 0, sizeof(*ifc));
 	ifc->st = st;
 	ifc->index = st->n_ifaces;
-	snprintf(ifc->name, sizeof(ifc->name), "%s", c->name[0] ? c->name : link->name);
+	snprintf(ifc->name, sizeof(ifc->name), "%.15s", c->name[0] ? c->name : link->name);
 	memcpy(ifc->mac, memcmp(c->mac, zero, 6) ? c->mac : link->mac, 6);
 	ifc->addr = c->addr;
 	ifc->prefix_len = c->prefix_len;

@@ -41,6 +41,13 @@ struct ng_stack_config {
 	uint32_t icmp_rate;         /* ICMP errors per second, token bucket (default 100) */
 	uint32_t icmp_burst;        /* bucket depth (default 50) */
 	bool forwarding;            /* route packets not addressed to us (router mode) */
+	uint32_t tcp_max_conns;     /* TCP connection blocks incl. listeners (default 4096) */
+	uint64_t tcp_msl_ns;        /* maximum segment lifetime; TIME_WAIT is 2*MSL (default 30 s) */
+	uint64_t tcp_mem_max;       /* bytes of TCP socket buffers, all connections (default 256 MiB) */
+	uint32_t tcp_syn_retries;   /* SYN / SYN+ACK retransmissions before ETIMEDOUT (default 6) */
+	uint32_t tcp_retries;       /* data retransmissions before ETIMEDOUT (default 12) */
+	uint64_t tcp_delack_ns;     /* delayed ACK timeout, <= 200 ms (default 40 ms) */
+	bool tcp_rfc5961;           /* RST only on an exact sequence match, else challenge ACK */
 	enum ng_log_level log_level;/* default NG_LOG_WARN */
 	ng_log_fn log_fn;           /* default: none (silent) */
 	void *log_ctx;

@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TCP sockets of the stack: the connection pool and 4-tuple table, the one function that
+ * changes a connection's state, event delivery, and the API of include/natgate/tcp.h.
+ *
+ * Ownership: a connection is held by the application from ng_tcp_connect / the accept
+ * callback until ng_tcp_close / ng_tcp_abort; after that (or before accept) it is held by the
+ * stack alone, which frees it when it reaches CLOSED (TIME_WAIT and all). Callbacks are only
+ * made from tcp_finish(), as the last thing an entry point does, so an application may close
+ * or abort a socket from inside its callback.
+ */
+#include <stdlib.h>
+
+#include "net/net_internal.h"
+#include "tcp/tcp_internal.h"
+
+/* States in which the peer may still send data, so a window update is worth sending. */
+static bool in_window_update_state(enum ng_tcp_state s)
+{
+	return s == NG_TCP_ESTABLISHED || s == NG_TCP_FIN_WAIT_1 || s == NG_TCP_FIN_WAIT_2;
+}
+
+static bool counted(enum ng_tcp_state s)
+{
+	return s != NG_TCP_CLOSED && s != NG_TCP_LISTEN;
+}
+
+struct tuple_key {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+};
+
+static uint32_t tuple_hash(const struct ng_tcp *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                           uint16_t rport)
+{
+	struct tuple_key k = {laddr, raddr, lport, rport};
+	return ng_hash32(&k, sizeof(k), t->hseed) & t->hmask;
+}
+
+static void hash_insert(struct ng_tcp *t, struct ng_tcp_sock *c)
+{
+	uint32_t h = tuple_hash(t, c->laddr, c->lport, c->raddr, c->rport);
+	c->hnext = t->hash[h];
+	t->hash[h] = c;
+	c->in_hash = true;
+}
+
+static void hash_remove(struct ng_tcp *t, struct ng_tcp_sock *c)
+{
+	struct ng_tcp_sock **pp;
+
+	if (!c->in_hash)
+		return;
+	pp = &t->hash[tuple_hash(t, c->laddr, c->lport, c->raddr, c->rport)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	c->hnext = NULL;
+	c->in_hash = false;
+}
+
+/* The connection with this 4-tuple, or NULL. */
+struct ng_tcp_sock *tcp_lookup(struct ng_tcp *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                               uint16_t rport)
+{
+	struct ng_tcp_sock *c = t->hash[tuple_hash(t, laddr, lport, raddr, rport)];
+
+	for (; c; c = c->hnext)
+		if (c->lport == lport && c->rport == rport && c->laddr == laddr &&
+		    c->raddr == raddr)
+			return c;
+	return NULL;
+}
+
+/* A listener for LADDR:LPORT: one bound to exactly LADDR first, else a wildcard one. */
+struct ng_tcp_sock *tcp_find_listener(struct ng_tcp *t, uint32_t laddr, uint16_t lport)
+{
+	struct ng_tcp_sock *l, *wild = NULL;
+
+	for (l = t->listeners; l; l = l->hnext) {
+		if (l->lport != lport)
+			continue;
+		if (l->laddr == laddr)
+			return l;
+		if (l->laddr == 0)
+			wild = l;
+	}
+	return wild;
+}
+
+/* Take a block from the pool, reset. NULL when the pool is empty. */
+static struct ng_tcp_sock *slot_take(struct ng_stack *st)
+{
+	struct ng_tcp *t = tcp_of(st);
+	struct ng_tcp_sock *c = t->free;
+	uint32_t gen;
+
+	if (!c)
+		return NULL;
+	t->free = c->hnext;
+	gen = c->gen;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen;
+	c->st = st;
+	c->in_use = true;
+	c->state = NG_TCP_CLOSED;
+	c->rto = TCP_RTO_INIT_NS;
+	c->cc = &tcp_cc_newreno;
+	c->last_rx = st->now;
+	tcp_timers_init(c);
+	return c;
+}
+
+/* Return C to the pool with its rings. */
+static void slot_free(struct ng_tcp_sock *c)
+{
+	struct ng_tcp *t = tcp_of(c->st);
+
+	if (!c->in_use)
+		return;
+	tcp_timers_cancel(c);
+	hash_remove(t, c);
+	if (c->state == NG_TCP_LISTEN) {
+		struct ng_tcp_sock **pp = &t->listeners;
+		while (*pp && *pp != c)
+			pp = &(*pp)->hnext;
+		if (*pp)
+			*pp = c->hnext;
+	}
+	if (counted(c->state) && t->count)
+		t->count--;
+	t->mem_used -= c->sb.size + c->rb.size;
+	tcp_ring_release(&c->sb);
+	tcp_ring_release(&c->rb);
+	c->in_use = false;
+	c->gen++;
+	c->hnext = t->free;
+	t->free = c;
+}
+
+static uint32_t buf_size(uint32_t want)
+{
+	if (!want)
+		want = TCP_DEFAULT_BUF;
+	return NG_MIN(NG_MAX(want, (uint32_t)TCP_MIN_BUF), 1u << 30);
+}
+
+/* A new connection block for the 4-tuple, with rings from OPTS' sizes (bounded in total by
+ * cfg.tcp_mem_max), hashed; state CLOSED. NULL on exhaustion. */
+struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockopts *opts,
+                                 uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	struct ng_tcp *t = tcp_of(st);
+	struct ng_tcp_sockopts o = opts ? *opts : (struct ng_tcp_sockopts){0};
+	uint32_t sb = buf_size(o.sndbuf), rb = buf_size(o.rcvbuf);
+	struct ng_tcp_sock *c;
+
+	if (t->mem_used + sb + rb > st->cfg.tcp_mem_max)
+		return NULL;
+	c = slot_take(st);
+	if (!c)
+		return NULL;
+	if (tcp_ring_alloc(&c->sb, sb) || tcp_ring_alloc(&c->rb, rb)) {
+		tcp_ring_release(&c->sb);
+		tcp_ring_release(&c->rb);
+		c->in_use = true;
+		slot_free(c);
+		return NULL;
+	}
+	t->mem_used += sb + rb;
+	c->opts = o;
+	c->laddr = laddr;
+	c->lport = lport;
+	c->raddr = raddr;
+	c->rport = rport;
+	/* RFC 7323 2.3: the smallest shift that lets the whole buffer be offered */
+	while (c->rcv_wscale < TCP_MAX_WSCALE && (rb >> c->rcv_wscale) > 65535)
+		c->rcv_wscale++;
+	hash_insert(t, c);
+	return c;
+}
+
+/* MSS we announce: the route's MTU less the IP and TCP headers (RFC 9293 3.7.1, RFC 6691).
+ * Send MSS: the smaller of the peer's option (536 without one) and ours. */
+void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss)
+{
+	uint32_t mtu = ng_ipv4_mtu_to(c->st, c->raddr);
+	uint32_t peer = peer_mss_ok ? peer_mss : TCP_DEFAULT_MSS;
+
+	c->our_mss = mtu > NG_TCP_HLEN + TCP_MIN_MSS ? mtu - NG_TCP_HLEN : TCP_DEFAULT_MSS;
+	c->snd_mss = NG_MAX(NG_MIN(peer, c->our_mss), (uint32_t)TCP_MIN_MSS);
+	c->rcv_mss = NG_MAX(NG_MIN(peer, c->our_mss), (uint32_t)TCP_MIN_MSS);
+}
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us clock,
+ * F SipHash-2-4 keyed with the stack's secret. */
+uint32_t tcp_new_isn(struct ng_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                     uint16_t rport)
+{
+	struct ng_tcp *t = tcp_of(st);
+	struct tuple_key k = {laddr, raddr, lport, rport};
+
+	if (t->isn_fixed)
+		return t->isn_value;
+	return (uint32_t)ng_siphash(st->secret, &k, sizeof(k)) + (uint32_t)(st->now / 4000);
+}
+
+void ng_tcp_test_set_isn(struct ng_stack *st, bool fixed, uint32_t isn)
+{
+	tcp_of(st)->isn_fixed = fixed;
+	tcp_of(st)->isn_value = isn;
+}
+
+/* The only place a connection changes state: records FROM -> TO and CAUSE in the trace hook
+ * and the debug log, and keeps the connection count, the table and the timers in step. */
+void tcp_set_state(struct ng_tcp_sock *c, enum ng_tcp_state to, const char *cause)
+{
+	struct ng_stack *st = c->st;
+	struct ng_tcp *t = tcp_of(st);
+	enum ng_tcp_state from = c->state;
+
+	if (from == to)
+		return;
+	c->state = to;
+	if (counted(from) && !counted(to))
+		t->count--;
+	else if (!counted(from) && counted(to))
+		t->count++;
+	if (to == NG_TCP_CLOSED) {
+		tcp_timers_cancel(c);
+		hash_remove(t, c);
+		if (c->parent && !c->accept_pending && from == NG_TCP_SYN_RECEIVED)
+			c->parent->pending--;
+		c->parent = NULL;
+		c->accept_pending = false;
+	} else if (to == NG_TCP_TIME_WAIT) {
+		ng_timer_cancel(st->timers, &c->rexmt);
+		c->persist = false;
+		tcp_keep_arm(c);
+	}
+	if (st->log.fn && st->log.level >= NG_LOG_DEBUG) {
+		char a[16], b[16];
+		ng_log(&st->log, NG_LOG_DEBUG, "tcp %s:%u %s:%u %s -> %s (%s)",
+		       ng_ip4_str(c->laddr, a), c->lport, ng_ip4_str(c->raddr, b), c->rport,
+		       ng_tcp_state_name(from), ng_tcp_state_name(to), cause);
+	}
+	if (t->trace)
+		t->trace(t->trace_ctx, c, from, to, cause);
+}
+
+/* End C: CLOSED, with ERR (negative, or 0) for the application. */
+void tcp_drop(struct ng_tcp_sock *c, int err, const char *cause)
+{
+	if (c->state == NG_TCP_CLOSED)
+		return;
+	if (err && !c->err)
+		c->err = err;
+	tcp_set_state(c, NG_TCP_CLOSED, cause);
+	c->events |= NG_TCP_EV_CLOSED | (err ? NG_TCP_EV_ERROR : 0);
+}
+
+/* Hand over a finished handshake, deliver pending events, free what nobody holds. C may be
+ * freed (or closed by the application) when this returns. */
+void tcp_finish(struct ng_tcp_sock *c)
+{
+	unsigned ev;
+
+	if (!c->in_use)
+		return;
+	if (c->accept_pending) {
+		struct ng_tcp_sock *l = c->parent;
+		uint32_t gen = c->gen;
+		c->accept_pending = false;
+		c->parent = NULL;
+		if (l && l->in_use && l->state == NG_TCP_LISTEN && l->accept &&
+		    c->state != NG_TCP_CLOSED) {
+			c->owned = true;
+			l->accept(l, l->accept_ctx, c);
+			if (!c->in_use || c->gen != gen)
+				return;
+		} else if (c->state != NG_TCP_CLOSED) {
+			tcp_send_rst(c);
+			tcp_set_state(c, NG_TCP_CLOSED, "no acceptor");
+		}
+	}
+	if (!c->owned) {
+		c->events = 0;
+		if (c->state == NG_TCP_CLOSED && !c->parent)
+			slot_free(c);
+		return;
+	}
+	if (!c->cb)
+		return; /* events wait for a callback */
+	ev = c->events;
+	c->events = 0;
+	if (ev)
+		c->cb(c, c->cb_ctx, ev);
+}
+
+int ng_tcp_create(struct ng_stack *st)
+{
+	struct ng_tcp *t;
+	struct ng_stack_config *cfg = &st->cfg;
+	uint32_t n, hn = 64;
+	static const char tag[] = "natgate tcp table";
+
+	if (!cfg->tcp_max_conns)
+		cfg->tcp_max_conns = 4096;
+	if (!cfg->tcp_msl_ns)
+		cfg->tcp_msl_ns = 30 * NG_NS_PER_SEC;
+	if (!cfg->tcp_mem_max)
+		cfg->tcp_mem_max = 256ull << 20;
+	if (!cfg->tcp_syn_retries)
+		cfg->tcp_syn_retries = 6;
+	if (!cfg->tcp_retries)
+		cfg->tcp_retries = 12;
+	if (!cfg->tcp_delack_ns)
+		cfg->tcp_delack_ns = 40 * NG_NS_PER_MS;
+	n = cfg->tcp_max_conns;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -NG_ENOMEM;
+	while (hn < n && hn < (1u << 24))
+		hn <<= 1;
+	t->socks = calloc(n, sizeof(*t->socks));
+	t->hash = calloc(hn, sizeof(*t->hash));
+	if (!t->socks || !t->hash) {
+		free(t->socks);
+		free(t->hash);
+		free(t);
+		return -NG_ENOMEM;
+	}
+	t->nsocks = n;
+	t->hmask = hn - 1;
+	t->hseed = ng_siphash(st->secret, tag, sizeof(tag));
+	for (uint32_t i = n; i-- > 0;) {
+		t->socks[i].hnext = t->free;
+		t->free = &t->socks[i];
+	}
+	st->tcp = t;
+	ng_ipv4_register(st, NG_IP_PROTO_TCP, tcp_input, tcp_icmp_error);
+	return 0;
+}
+
+void ng_tcp_destroy(struct ng_stack *st)
+{
+	struct ng_tcp *t = tcp_of(st);
+
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->nsocks; i++) {
+		struct ng_tcp_sock *c = &t->socks[i];
+		if (!c->in_use)
+			continue;
+		tcp_timers_cancel(c);
+		tcp_ring_release(&c->sb);
+		tcp_ring_release(&c->rb);
+	}
+	free(t->socks);
+	free(t->hash);
+	free(t);
+	st->tcp = NULL;
+}
+
+/* ---- the API ---- */
+
+int ng_tcp_listen(struct ng_stack *st, uint32_t addr, uint16_t port, unsigned backlog,
+                  ng_tcp_accept_fn accept, void *ctx, const struct ng_tcp_sockopts *opts,
+                  struct ng_tcp_sock **out)
+{
+	struct ng_tcp *t = tcp_of(st);
+	struct ng_tcp_sock *l;
+
+	if (!port || !accept || !out || (addr && !ng_iface_by_addr(st, addr)))
+		return -NG_EINVAL;
+	for (l = t->listeners; l; l = l->hnext)
+		if (l->lport == port && (l->laddr == addr || !l->laddr || !addr))
+			return -NG_EADDRINUSE;
+	l = slot_take(st);
+	if (!l)
+		return -NG_ENOMEM;
+	l->owned = true;
+	l->laddr = addr;
+	l->lport = port;
+	l->backlog = backlog ? backlog : 128;
+	l->accept = accept;
+	l->accept_ctx = ctx;
+	if (opts)
+		l->opts = *opts;
+	tcp_set_state(l, NG_TCP_LISTEN, "listen");
+	l->hnext = t->listeners;
+	t->listeners = l;
+	*out = l;
+	return 0;
+}
+
+/* RFC 6056 Algorithm 3: an offset from a keyed hash of the destination plus a counter. */
+static int pick_port(struct ng_stack *st, uint32_t laddr, uint32_t raddr, uint16_t rport,
+                     uint16_t *out)
+{
+	struct ng_tcp *t = tcp_of(st);
+	struct {
+		uint32_t l, r;
+		uint16_t rp, tag;
+	} k = {laddr, raddr, rport, 0x7063};
+	uint32_t num = TCP_EPHEMERAL_HI - TCP_EPHEMERAL_LO + 1;
+	uint32_t off = (uint32_t)ng_siphash(st->secret, &k, sizeof(k));
+
+	for (uint32_t i = 0; i < num; i++) {
+		uint16_t p = (uint16_t)(TCP_EPHEMERAL_LO + (off + t->next_ephemeral + i) % num);
+		if (tcp_lookup(t, laddr, p, raddr, rport) || tcp_find_listener(t, laddr, p))
+			continue;
+		t->next_ephemeral += i + 1;
+		*out = p;
+		return 0;
+	}
+	return -NG_EADDRINUSE;
+}
+
+int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn, void *ctx,
+                   const struct ng_tcp_sockopts *opts, struct ng_tcp_sock **out)
+{
+	struct ng_iface *ifc;
+	struct ng_tcp_sock *c;
+	uint32_t nexthop;
+	uint16_t lport;
+	int rc;
+
+	if (!out || !dport || !dst)
+		return -NG_EINVAL;
+	if (!ng_route(st, dst, &ifc, &nexthop))
+		return -NG_ENETUNREACH;
+	rc = pick_port(st, ifc->addr, dst, dport, &lport);
+	if (rc)
+		return rc;
+	c = tcp_conn_new(st, opts, ifc->addr, lport, dst, dport);
+	if (!c)
+		return -NG_ENOMEM;
+	c->owned = true;
+	c->cb = fn;
+	c->cb_ctx = ctx;
+	tcp_setup_mss(c, false, 65535);
+	c->iss = tcp_new_isn(st, c->laddr, c->lport, c->raddr, c->rport);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->sbuf_seq = c->iss + 1;
+	c->recover = c->iss;
+	c->rtt_ts = st->now;
+	tcp_set_state(c, NG_TCP_SYN_SENT, "connect");
+	ng_count(st, NG_CNT_TCP_ACTIVE_OPENS, 1);
+	tcp_send_syn(c);
+	tcp_rexmt_arm(c);
+	*out = c;
+	return 0;
+}
+
+void ng_tcp_set_callback(struct ng_tcp_sock *s, ng_tcp_event_fn fn, void *ctx)
+{
+	s->cb = fn;
+	s->cb_ctx = ctx;
+}
+
+static int can_send(const struct ng_tcp_sock *s)
+{
+	if (!s->in_use || s->state == NG_TCP_LISTEN)
+		return -NG_ENOTCONN;
+	if (s->err)
+		return s->err;
+	if (s->shut_wr)
+		return -NG_EPIPE;
+	switch (s->state) {
+	case NG_TCP_SYN_SENT:
+	case NG_TCP_SYN_RECEIVED:
+	case NG_TCP_ESTABLISHED:
+	case NG_TCP_CLOSE_WAIT:
+		return 0;
+	case NG_TCP_CLOSED:
+		return -NG_ENOTCONN;
+	default:
+		return -NG_EPIPE;
+	}
+}
+
+size_t ng_tcp_send_space(const struct ng_tcp_sock *s)
+{
+	return can_send(s) ? 0 : s->sb.size - s->sb.len;
+}
+
+static long send_common(struct ng_tcp_sock *s, const void *data, size_t len, bool urgent)
+{
+	int rc = can_send(s);
+	uint32_t n;
+
+	if (rc)
+		return rc;
+	n = (uint32_t)NG_MIN(len, (size_t)(s->sb.size - s->sb.len));
+	if (n)
+		tcp_ring_write_at(&s->sb, s->sb.len, data, n);
+	s->sb.len += n;
+	if (n < len)
+		s->want_writable = true;
+	if (urgent && n) {
+		s->snd_up = s->sbuf_seq + s->sb.len;
+		s->snd_urg = true;
+	}
+	tcp_output(s);
+	return (long)n;
+}
+
+long ng_tcp_send(struct ng_tcp_sock *s, const void *data, size_t len)
+{
+	return send_common(s, data, len, false);
+}
+
+long ng_tcp_send_urgent(struct ng_tcp_sock *s, const void *data, size_t len)
+{
+	return send_common(s, data, len, true);
+}
+
+/* Copy out what is in order; open the window when that moves it far enough (a window update
+ * only when it grows by two segments or half the buffer, RFC 9293 3.8.6.2.2). */
+long ng_tcp_recv(struct ng_tcp_sock *s, void *buf, size_t len)
+{
+	uint32_t n, cur, now_wnd;
+
+	if (!s->in_use || s->state == NG_TCP_LISTEN)
+		return -NG_ENOTCONN;
+	if (s->rb.len == 0) {
+		if (s->fin_rcvd)
+			return 0;
+		if (s->err)
+			return s->err;
+		if (s->state == NG_TCP_CLOSED)
+			return 0;
+		return -NG_EAGAIN;
+	}
+	n = (uint32_t)NG_MIN(len, (size_t)s->rb.len);
+	tcp_ring_read_at(&s->rb, 0, buf, n);
+	tcp_ring_consume(&s->rb, n);
+	s->read_seq += n;
+	if (s->push_pending > s->rb.len)
+		s->push_pending = s->rb.len;
+	if (in_window_update_state(s->state)) {
+		cur = tcp_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
+		now_wnd = tcp_rcv_window(s);
+		if (now_wnd > cur &&
+		    (now_wnd - cur >= 2 * s->rcv_mss || now_wnd - cur >= s->rb.size / 2))
+			tcp_send_ack(s);
+	}
+	return (long)n;
+}
+
+size_t ng_tcp_recv_avail(const struct ng_tcp_sock *s)
+{
+	return s->in_use ? s->rb.len : 0;
+}
+
+long ng_tcp_urgent_mark(const struct ng_tcp_sock *s)
+{
+	if (s->in_use && s->rcv_urg && tcp_seq_gt(s->rcv_up, s->read_seq))
+		return (long)(s->rcv_up - s->read_seq);
+	return -1;
+}
+
+int ng_tcp_shutdown(struct ng_tcp_sock *s)
+{
+	if (!s->in_use)
+		return -NG_ENOTCONN;
+	if (s->shut_wr)
+		return 0;
+	switch (s->state) {
+	case NG_TCP_SYN_SENT:
+	case NG_TCP_SYN_RECEIVED:
+		s->shut_wr = true; /* the FIN follows the handshake */
+		return 0;
+	case NG_TCP_ESTABLISHED:
+	case NG_TCP_CLOSE_WAIT:
+		s->shut_wr = true;
+		s->fin_queued = true;
+		s->fin_seq = s->sbuf_seq + s->sb.len;
+		tcp_set_state(s,
+		              s->state == NG_TCP_ESTABLISHED ? NG_TCP_FIN_WAIT_1 : NG_TCP_LAST_ACK,
+		              "close");
+		tcp_output(s);
+		return 0;
+	default:
+		return -NG_ENOTCONN;
+	}
+}
+
+/* Close a listener: children not yet handed over are reset. */
+static void close_listener(struct ng_tcp_sock *l)
+{
+	struct ng_tcp *t = tcp_of(l->st);
+
+	for (uint32_t i = 0; i < t->nsocks; i++) {
+		struct ng_tcp_sock *c = &t->socks[i];
+		if (!c->in_use || c->parent != l)
+			continue;
+		tcp_send_rst(c);
+		c->accept_pending = false;
+		tcp_set_state(c, NG_TCP_CLOSED, "listener closed");
+		slot_free(c);
+	}
+	tcp_set_state(l, NG_TCP_CLOSED, "close");
+	slot_free(l);
+}
+
+void ng_tcp_close(struct ng_tcp_sock *s)
+{
+	if (!s || !s->in_use)
+		return;
+	s->owned = false;
+	s->cb = NULL;
+	s->events = 0;
+	switch (s->state) {
+	case NG_TCP_LISTEN:
+		close_listener(s);
+		return;
+	case NG_TCP_CLOSED:
+		slot_free(s);
+		return;
+	case NG_TCP_SYN_SENT:
+		tcp_set_state(s, NG_TCP_CLOSED, "close");
+		slot_free(s);
+		return;
+	default:
+		break;
+	}
+	if (s->rb.len > 0 && tcp_synchronized(s->state)) {
+		/* RFC 9293 3.10.4 / RFC 2525 2.17: unread data makes close a reset */
+		tcp_send_rst(s);
+		tcp_set_state(s, NG_TCP_CLOSED, "close with unread data");
+		slot_free(s);
+		return;
+	}
+	ng_tcp_shutdown(s);
+	if (s->state == NG_TCP_FIN_WAIT_2)
+		tcp_keep_arm(s);
+	tcp_finish(s);
+}
+
+void ng_tcp_abort(struct ng_tcp_sock *s)
+{
+	if (!s || !s->in_use)
+		return;
+	s->owned = false;
+	s->cb = NULL;
+	s->events = 0;
+	switch (s->state) {
+	case NG_TCP_LISTEN:
+		close_listener(s);
+		return;
+	case NG_TCP_SYN_RECEIVED:
+	case NG_TCP_ESTABLISHED:
+	case NG_TCP_FIN_WAIT_1:
+	case NG_TCP_FIN_WAIT_2:
+	case NG_TCP_CLOSE_WAIT:
+		tcp_send_rst(s); /* RFC 9293 3.10.5 */
+		break;
+	default:
+		break;
+	}
+	tcp_set_state(s, NG_TCP_CLOSED, "abort");
+	slot_free(s);
+}
+
+enum ng_tcp_state ng_tcp_get_state(const struct ng_tcp_sock *s)
+{
+	return s->state;
+}
+
+int ng_tcp_error(const struct ng_tcp_sock *s)
+{
+	return s->err;
+}
+
+void ng_tcp_get_info(const struct ng_tcp_sock *s, struct ng_tcp_info *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->state = s->state;
+	o->local_addr = s->laddr;
+	o->remote_addr = s->raddr;
+	o->local_port = s->lport;
+	o->remote_port = s->rport;
+	o->iss = s->iss;
+	o->irs = s->irs;
+	o->snd_una = s->snd_una;
+	o->snd_nxt = s->snd_nxt;
+	o->snd_wnd = s->snd_wnd;
+	o->rcv_nxt = s->rcv_nxt;
+	o->rcv_wnd = s->rb.size - s->rb.len;
+	o->mss = s->snd_mss;
+	o->snd_wscale = s->snd_wscale;
+	o->rcv_wscale = s->rcv_wscale;
+	o->cwnd = s->cwnd;
+	o->ssthresh = s->ssthresh;
+	o->srtt_us = s->srtt_us;
+	o->rttvar_us = s->rttvar_us;
+	o->rto_ms = (uint32_t)(s->rto / NG_NS_PER_MS);
+	o->bytes_sent = s->bytes_sent;
+	o->bytes_received = s->bytes_received;
+	o->bytes_retrans = s->bytes_retrans;
+	o->retransmits = s->retransmits;
+}
+
+size_t ng_tcp_count(const struct ng_stack *st)
+{
+	return st->tcp ? st->tcp->count : 0;
+}
+
+void ng_tcp_set_trace(struct ng_stack *st, ng_tcp_trace_fn fn, void *ctx)
+{
+	st->tcp->trace = fn;
+	st->tcp->trace_ctx = ctx;
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/* Byte rings behind every connection's send and receive buffers. */
+#include <stdlib.h>
+
+#include "tcp/tcp_internal.h"
+
+/* Allocate SIZE bytes of ring (called once per connection, never per segment). */
+int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
+{
+	r->buf = malloc(size);
+	if (!r->buf)
+		return -NG_ENOMEM;
+	r->size = size;
+	r->head = 0;
+	r->len = 0;
+	return 0;
+}
+
+void tcp_ring_release(struct tcp_ring *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Write LEN bytes at OFF past the head, wrapping around the end of the buffer. */
+void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint32_t len)
+{
+	uint32_t pos = r->head + off, first;
+
+	if (pos >= r->size)
+		pos -= r->size;
+	first = NG_MIN(len, r->size - pos);
+	memcpy(r->buf + pos, data, first);
+	if (len > first)
+		memcpy(r->buf, (const uint8_t *)data + first, len - first);
+}
+
+/* Read LEN bytes from OFF past the head, wrapping. */
+void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, void *out, uint32_t len)
+{
+	uint32_t pos = r->head + off, first;
+
+	if (pos >= r->size)
+		pos -= r->size;
+	first = NG_MIN(len, r->size - pos);
+	memcpy(out, r->buf + pos, first);
+	if (len > first)
+		memcpy((uint8_t *)out + first, r->buf, len - first);
+}
+
+void tcp_ring_consume(struct tcp_ring *r, uint32_t n)
+{
+	r->head += n;
+	if (r->head >= r->size)
+		r->head -= r->size;
+	r->len -= n;
+}

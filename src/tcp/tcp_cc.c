@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Congestion control behind struct tcp_cc_ops. The loss-recovery machinery (duplicate ACK
+ * counting, fast retransmit, NewReno's partial and full ACKs) lives in tcp_in.c; an algorithm
+ * only decides how the window grows and how far it falls, so CUBIC slots in beside NewReno.
+ */
+#include "tcp/tcp_internal.h"
+
+/* RFC 5681 3.1 as raised by RFC 6928: IW = min(10*MSS, max(2*MSS, 14600)). */
+static void reno_init(struct ng_tcp_sock *c)
+{
+	c->cwnd = NG_MIN(10 * c->snd_mss, NG_MAX(2 * c->snd_mss, 14600u));
+	c->ssthresh = UINT32_MAX / 2;
+	c->cwnd_acc = 0;
+}
+
+/* RFC 5681 3.1: slow start grows cwnd by min(acked, SMSS) per ACK (RFC 3465 L=1); congestion
+ * avoidance by one SMSS per window's worth of bytes acknowledged (byte counting). */
+static void reno_on_ack(struct ng_tcp_sock *c, uint32_t acked)
+{
+	if (c->cwnd < c->ssthresh) {
+		c->cwnd += NG_MIN(acked, c->snd_mss);
+		return;
+	}
+	c->cwnd_acc += acked;
+	if (c->cwnd_acc >= c->cwnd) {
+		c->cwnd_acc -= c->cwnd;
+		c->cwnd += c->snd_mss;
+	}
+}
+
+/* RFC 5681 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS). */
+static uint32_t reno_ssthresh(struct ng_tcp_sock *c)
+{
+	return NG_MAX(tcp_flight(c) / 2, 2 * c->snd_mss);
+}
+
+/* RFC 5681 3.1: after a timeout cwnd is the loss window, one segment. */
+static void reno_on_rto(struct ng_tcp_sock *c)
+{
+	c->ssthresh = reno_ssthresh(c);
+	c->cwnd = c->snd_mss;
+	c->cwnd_acc = 0;
+}
+
+/* RFC 6582 3.2 step 3: on a full ACK, cwnd = min(ssthresh, FlightSize + SMSS). */
+static void reno_on_recovery_end(struct ng_tcp_sock *c)
+{
+	c->cwnd = NG_MIN(c->ssthresh, tcp_flight(c) + c->snd_mss);
+	c->cwnd = NG_MAX(c->cwnd, c->snd_mss);
+	c->cwnd_acc = 0;
+}
+
+const struct tcp_cc_ops tcp_cc_newreno = {
+    .name = "newreno",
+    .init = reno_init,
+    .on_ack = reno_on_ack,
+    .ssthresh = reno_ssthresh,
+    .on_rto = reno_on_rto,
+    .on_recovery_end = reno_on_recovery_end,
+};

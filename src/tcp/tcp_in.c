@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TCP input: every arriving segment, processed in the order RFC 9293 3.10.7 gives.
+ *
+ * Theory of operation
+ * -------------------
+ * tcp_input() parses the segment (src/wire checks lengths, checksum and options), then finds
+ * its connection by the 4-tuple hash, else a listener, else answers with a RST (3.10.7.1).
+ *
+ * A listener (3.10.7.2) turns an acceptable SYN into a child connection in SYN_RECEIVED, sends
+ * SYN+ACK and counts the child against its backlog; when the handshake completes the child is
+ * handed to the accept callback (from tcp_finish, after processing, never from the middle).
+ *
+ * SYN_SENT (3.10.7.3) checks the ACK against ISS..SND.NXT, takes a RST only with an acceptable
+ * ACK (ECONNREFUSED), and on SYN goes to ESTABLISHED (SYN+ACK) or SYN_RECEIVED (a bare SYN:
+ * simultaneous open).
+ *
+ * Every other state (3.10.7.4) runs the eight steps: (1) the acceptability test against
+ * RCV.NXT and RCV.WND, in its four cases, answering an unacceptable segment with an ACK, then
+ * trimming the segment to the window; (2) RST, accepted when in window (tcp_rst_check is the
+ * one place where RFC 5961's exact match and challenge ACK slot in); (4) SYN in a synchronized
+ * state draws a challenge ACK; (5) the ACK: SYN_RECEIVED -> ESTABLISHED, SND.UNA advances,
+ * acknowledged bytes leave the send ring, RTT is sampled (Karn), congestion control is told,
+ * duplicate ACKs drive fast retransmit and NewReno recovery (RFC 5681, RFC 6582), the send
+ * window is updated by the SND.WL1/WL2 rule, and acknowledgement of our FIN moves FIN_WAIT_1,
+ * CLOSING and LAST_ACK on; (6) URG advances RCV.UP; (7) payload is copied into the receive
+ * ring at its offset: in order it advances RCV.NXT and pulls in any out-of-order ranges it
+ * joins; out of order it is kept in place and recorded in a small range list (bounded,
+ * TCP_OOO_MAX) and an immediate ACK goes out; (8) a FIN at RCV.NXT ends the stream
+ * (CLOSE_WAIT, CLOSING or TIME_WAIT), a FIN beyond it is remembered until the gap fills.
+ *
+ * After the steps, tcp_output() sends whatever the new windows allow plus any ACK owed (delayed
+ * ACK otherwise: at most cfg.tcp_delack_ns, and at once for every second full segment, for
+ * out-of-order data and for FIN). Finally tcp_finish() delivers the events that piled up and
+ * frees the connection if it is CLOSED and nobody holds it. Every state change goes through
+ * tcp_set_state(), which records old -> new and the cause.
+ */
+#include "net/net_internal.h"
+#include "tcp/tcp_internal.h"
+
+static bool in_data_state(enum ng_tcp_state s)
+{
+	return s == NG_TCP_ESTABLISHED || s == NG_TCP_FIN_WAIT_1 || s == NG_TCP_FIN_WAIT_2;
+}
+
+/* Take the window scale and MSS offered in a SYN (RFC 7323 2.2: scaling only if both sides
+ * sent the option; RFC 9293 3.7.1: MSS 536 when absent). */
+static void take_syn_options(struct ng_tcp_sock *c, const struct tcp_seg *seg)
+{
+	if (seg->h.opt.ws_ok) {
+		c->ws_ok = true;
+		c->snd_wscale = NG_MIN(seg->h.opt.ws, TCP_MAX_WSCALE);
+	} else {
+		c->ws_ok = false;
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	tcp_setup_mss(c, seg->h.opt.mss_ok, seg->h.opt.mss);
+}
+
+/* The handshake completed. */
+static void established(struct ng_tcp_sock *c, const char *cause)
+{
+	struct ng_stack *st = c->st;
+
+	tcp_set_state(c, NG_TCP_ESTABLISHED, cause);
+	c->cc->init(c);
+	c->recover = c->snd_una;
+	ng_timer_cancel(st->timers, &c->rexmt);
+	/* RFC 6298 5.7: the SYN was retransmitted and no sample exists: RTO starts at 3 s */
+	if (c->retries && !c->have_rtt)
+		c->rto = 3 * NG_NS_PER_SEC;
+	c->retries = 0;
+	c->backoff = 0;
+	if (c->passive) {
+		if (c->parent)
+			c->parent->pending--;
+		c->accept_pending = true;
+	} else {
+		c->events |= NG_TCP_EV_CONNECTED;
+	}
+	if (c->shut_wr) {
+		c->fin_queued = true;
+		c->fin_seq = c->sbuf_seq + c->sb.len;
+		tcp_set_state(c, NG_TCP_FIN_WAIT_1, "close");
+	}
+	tcp_keep_arm(c);
+}
+
+/* Record [LEFT, RIGHT) as held out of order, merging with what it touches. False (nothing
+ * changed) when that would need more than TCP_OOO_MAX ranges. */
+static bool ooo_insert(struct ng_tcp_sock *c, uint32_t left, uint32_t right)
+{
+	struct tcp_range out[TCP_OOO_MAX + 1], n = {left, right};
+	unsigned k = 0, i;
+	bool placed = false;
+
+	for (i = 0; i < c->ooo_n; i++) {
+		struct tcp_range x = c->ooo[i];
+		if (tcp_seq_lt(x.right, n.left)) {
+			out[k++] = x;
+		} else if (tcp_seq_lt(n.right, x.left)) {
+			if (!placed) {
+				out[k++] = n;
+				placed = true;
+			}
+			out[k++] = x;
+		} else {
+			n.left = tcp_seq_min(n.left, x.left);
+			n.right = tcp_seq_max(n.right, x.right);
+		}
+		if (k > TCP_OOO_MAX)
+			return false;
+	}
+	if (!placed)
+		out[k++] = n;
+	if (k > TCP_OOO_MAX)
+		return false;
+	memcpy(c->ooo, out, k * sizeof(out[0]));
+	c->ooo_n = (uint8_t)k;
+	return true;
+}
+
+/* The FIN at RCV.NXT (step 8): the stream ends after what is in the ring. */
+static void fin_in(struct ng_tcp_sock *c)
+{
+	c->rcv_nxt++;
+	c->fin_rcvd = true;
+	c->ooo_fin = false;
+	c->ack_now = true;
+	c->push_pending = 0;
+	c->events |= NG_TCP_EV_READABLE;
+	switch (c->state) {
+	case NG_TCP_SYN_RECEIVED:
+	case NG_TCP_ESTABLISHED:
+		tcp_set_state(c, NG_TCP_CLOSE_WAIT, "rcv FIN");
+		break;
+	case NG_TCP_FIN_WAIT_1:
+		/* our FIN is not yet acknowledged (else we would be in FIN_WAIT_2) */
+		tcp_set_state(c, NG_TCP_CLOSING, "rcv FIN (simultaneous close)");
+		break;
+	case NG_TCP_FIN_WAIT_2:
+		tcp_set_state(c, NG_TCP_TIME_WAIT, "rcv FIN");
+		break;
+	case NG_TCP_TIME_WAIT:
+		tcp_keep_arm(c); /* restart the 2 MSL timeout */
+		break;
+	default:
+		break;
+	}
+}
+
+/* Step 7: payload SEG (already trimmed to [RCV.NXT, right edge)) goes into the receive ring at
+ * its offset. */
+static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t seq,
+                    const uint8_t *data, uint32_t len)
+{
+	uint32_t before = c->rcv_nxt;
+
+	tcp_ring_write_at(&c->rb, seq - c->read_seq, data, len);
+	if (seq == c->rcv_nxt) {
+		bool filled = false;
+		c->rcv_nxt += len;
+		while (c->ooo_n && tcp_seq_leq(c->ooo[0].left, c->rcv_nxt)) {
+			c->rcv_nxt = tcp_seq_max(c->rcv_nxt, c->ooo[0].right);
+			memmove(c->ooo, c->ooo + 1, (c->ooo_n - 1) * sizeof(c->ooo[0]));
+			c->ooo_n--;
+			filled = true;
+		}
+		c->rb.len += c->rcv_nxt - before;
+		c->bytes_received += c->rcv_nxt - before;
+		c->push_pending += c->rcv_nxt - before;
+		/* PSH (RFC 9293 3.9.1): deliver now; without it, deliver a full segment's worth, or
+		 * when the delayed-ACK timer runs */
+		if ((seg->h.flags & NG_TCP_PSH) || filled || c->push_pending >= c->rcv_mss ||
+		    c->rb.len >= c->rb.size / 2) {
+			c->push_pending = 0;
+			c->events |= NG_TCP_EV_READABLE;
+		}
+		/* RFC 5681 4.2: ACK at least every second full-size segment; at once when a gap
+		 * was filled */
+		if (filled || c->rcv_nxt - c->last_ack_sent >= 2 * c->rcv_mss)
+			c->ack_now = true;
+		else
+			tcp_delack_arm(c);
+		if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)
+			fin_in(c);
+		if (!c->owned && !c->parent) {
+			/* nobody will read (closed by the application): consume at once */
+			tcp_ring_consume(&c->rb, c->rb.len);
+			c->read_seq = c->rcv_nxt;
+			c->push_pending = 0;
+		}
+	} else {
+		if (!ooo_insert(c, seq, seq + len))
+			ng_drop_count(c->st, NG_DROP_TCP_OOO_FULL);
+		/* RFC 5681 4.2: an out-of-order segment is acknowledged at once */
+		c->ack_now = true;
+	}
+}
+
+/* Outcome of the RST check. */
+enum rst_verdict { RST_ACCEPT, RST_CHALLENGE, RST_IGNORE };
+
+/* RFC 9293 3.10.7.4 step 2: an in-window RST (the acceptability test already passed) resets
+ * the connection. With cfg.tcp_rfc5961 only an exact match SEG.SEQ == RCV.NXT does; any other
+ * in-window RST draws a challenge ACK (RFC 5961 3.2). */
+static enum rst_verdict tcp_rst_check(const struct ng_tcp_sock *c, const struct tcp_seg *seg)
+{
+	if (c->st->cfg.tcp_rfc5961 && seg->h.seq != c->rcv_nxt)
+		return RST_CHALLENGE;
+	return RST_ACCEPT;
+}
+
+/* Step 2: a RST that passed the acceptability test. */
+static void rst_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
+{
+	switch (tcp_rst_check(c, seg)) {
+	case RST_IGNORE:
+		ng_drop_count(c->st, NG_DROP_TCP_RST_IGNORED);
+		return;
+	case RST_CHALLENGE:
+		tcp_send_challenge_ack(c);
+		ng_drop_count(c->st, NG_DROP_TCP_RST_IGNORED);
+		return;
+	case RST_ACCEPT:
+		break;
+	}
+	switch (c->state) {
+	case NG_TCP_SYN_RECEIVED:
+		/* passive: back to LISTEN (the listener never saw it); active: refused */
+		tcp_drop(c, c->passive ? 0 : -NG_ECONNREFUSED, "rcv RST");
+		break;
+	case NG_TCP_ESTABLISHED:
+	case NG_TCP_FIN_WAIT_1:
+	case NG_TCP_FIN_WAIT_2:
+	case NG_TCP_CLOSE_WAIT:
+		tcp_drop(c, -NG_ECONNRESET, "rcv RST");
+		break;
+	default: /* CLOSING, LAST_ACK, TIME_WAIT */
+		tcp_drop(c, 0, "rcv RST");
+		break;
+	}
+}
+
+/* Retransmit the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
+static void retransmit_first(struct ng_tcp_sock *c)
+{
+	uint32_t off = c->snd_una - c->sbuf_seq;
+	uint32_t avail = tcp_seq_lt(c->snd_una, c->sbuf_seq + c->sb.len) ? c->sb.len - off : 0;
+	uint32_t len = NG_MIN(avail, c->snd_mss);
+	bool fin =
+	    c->fin_queued && c->snd_una + len == c->fin_seq && tcp_seq_gt(c->snd_max, c->fin_seq);
+	uint8_t fl = NG_TCP_ACK;
+
+	if (!len && !fin)
+		return;
+	if (fin)
+		fl |= NG_TCP_FIN;
+	if (len == avail && len)
+		fl |= NG_TCP_PSH;
+	tcp_xmit(c, c->snd_una, len, fl);
+	c->rtt_timing = false; /* Karn */
+	c->retransmits++;
+	c->bytes_retrans += len;
+	ng_count(c->st, NG_CNT_TCP_RETRANS, 1);
+}
+
+/* SND.UNA advances to ACK (step 5 of 3.10.7.4). */
+static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
+{
+	uint32_t acked = ack - c->snd_una;
+
+	if (tcp_seq_gt(ack, c->sbuf_seq)) {
+		uint32_t d = NG_MIN(ack - c->sbuf_seq, c->sb.len);
+		tcp_ring_consume(&c->sb, d);
+		c->sbuf_seq += d;
+	}
+	c->snd_una = ack;
+	if (tcp_seq_lt(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	if (c->snd_urg && tcp_seq_geq(c->snd_una, c->snd_up))
+		c->snd_urg = false;
+	if (c->rtt_timing && tcp_seq_geq(ack, c->rtt_seq)) {
+		tcp_rtt_sample(c, c->st->now - c->rtt_ts);
+		c->rtt_timing = false;
+	}
+	c->retries = 0;
+	if (c->in_recovery) {
+		if (tcp_seq_geq(ack, c->recover)) {
+			/* RFC 6582 3.2 step 3: full acknowledgement ends recovery */
+			c->in_recovery = false;
+			c->dupacks = 0;
+			c->cc->on_recovery_end(c);
+		} else {
+			/* step 4: partial acknowledgement: retransmit the next hole, deflate cwnd
+			 * by the amount acked, add back one SMSS if that was at least one */
+			retransmit_first(c);
+			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+			if (acked >= c->snd_mss)
+				c->cwnd += c->snd_mss;
+			c->cwnd = NG_MAX(c->cwnd, c->snd_mss);
+		}
+	} else {
+		c->dupacks = 0;
+		c->cc->on_ack(c, acked);
+	}
+	/* RFC 6298 5.2 / 5.3 */
+	if (c->snd_una == c->snd_max) {
+		if (!c->persist)
+			ng_timer_cancel(c->st->timers, &c->rexmt);
+	} else {
+		tcp_rexmt_arm(c);
+	}
+	if (c->want_writable && c->sb.len < c->sb.size && !c->shut_wr) {
+		c->want_writable = false;
+		c->events |= NG_TCP_EV_WRITABLE;
+	}
+}
+
+/* A duplicate ACK (RFC 5681 2): fast retransmit on the third, NewReno recovery after. */
+static void dup_ack(struct ng_tcp_sock *c)
+{
+	c->dupacks++;
+	if (c->in_recovery) {
+		c->cwnd += c->snd_mss; /* RFC 6582 3.2 step 4 / RFC 5681 3.2 step 4 */
+		return;
+	}
+	/* RFC 6582 3.2 step 2: only if the ACK covers more than "recover" */
+	if (c->dupacks == 3 && tcp_seq_geq(c->snd_una, c->recover)) {
+		c->ssthresh = c->cc->ssthresh(c);
+		c->recover = c->snd_max;
+		c->in_recovery = true;
+		retransmit_first(c);
+		c->cwnd = c->ssthresh + 3 * c->snd_mss;
+		tcp_rexmt_arm(c);
+	}
+}
+
+/* Step 5 for synchronized states. False when the segment is to be dropped (or the connection
+ * is gone). */
+static bool ack_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
+{
+	uint32_t ack = seg->h.ack, seq = seg->h.seq;
+	uint32_t wnd = (uint32_t)seg->h.win << c->snd_wscale;
+
+	if (tcp_seq_gt(ack, c->snd_max)) {
+		/* acknowledges something not yet sent: ACK and drop */
+		c->ack_now = true;
+		ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
+		return false;
+	}
+	c->probes = 0;
+	if (tcp_seq_gt(ack, c->snd_una)) {
+		new_ack(c, ack);
+	} else if (ack == c->snd_una && seg->len == 0 &&
+	           !(seg->h.flags & (NG_TCP_SYN | NG_TCP_FIN)) && wnd == c->snd_wnd &&
+	           c->snd_una != c->snd_max) {
+		dup_ack(c);
+	}
+	/* send window update (SND.WL1 / SND.WL2 rule) */
+	if (tcp_seq_geq(ack, c->snd_una) &&
+	    (tcp_seq_lt(c->snd_wl1, seq) || (c->snd_wl1 == seq && tcp_seq_leq(c->snd_wl2, ack)))) {
+		c->snd_wnd = wnd;
+		c->snd_wl1 = seq;
+		c->snd_wl2 = ack;
+		c->max_sndwnd = NG_MAX(c->max_sndwnd, wnd);
+		if (wnd && c->persist) {
+			c->persist = false;
+			c->backoff = 0;
+			ng_timer_cancel(c->st->timers, &c->rexmt);
+			if (c->snd_una != c->snd_max)
+				tcp_rexmt_arm(c);
+		}
+	}
+	bool fin_acked = c->fin_queued && tcp_seq_gt(c->snd_una, c->fin_seq);
+	switch (c->state) {
+	case NG_TCP_FIN_WAIT_1:
+		if (fin_acked) {
+			tcp_set_state(c, NG_TCP_FIN_WAIT_2, "ACK of FIN");
+			tcp_keep_arm(c);
+		}
+		break;
+	case NG_TCP_CLOSING:
+		if (fin_acked)
+			tcp_set_state(c, NG_TCP_TIME_WAIT, "ACK of FIN");
+		break;
+	case NG_TCP_LAST_ACK:
+		if (fin_acked) {
+			tcp_drop(c, 0, "ACK of FIN");
+			return false;
+		}
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* RFC 9293 3.10.7.4 step 1: is SEG acceptable with RCV.WND = WND? */
+static bool acceptable(const struct ng_tcp_sock *c, uint32_t seq, uint32_t slen, uint32_t wnd)
+{
+	uint32_t nxt = c->rcv_nxt;
+
+	if (slen == 0 && wnd == 0)
+		return seq == nxt;
+	if (slen == 0)
+		return tcp_seq_leq(nxt, seq) && tcp_seq_lt(seq, nxt + wnd);
+	if (wnd == 0)
+		return false;
+	return (tcp_seq_leq(nxt, seq) && tcp_seq_lt(seq, nxt + wnd)) ||
+	       (tcp_seq_leq(nxt, seq + slen - 1) && tcp_seq_lt(seq + slen - 1, nxt + wnd));
+}
+
+/* Segment on a connection past SYN_SENT (RFC 9293 3.10.7.4). */
+static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
+{
+	uint8_t fl = seg->h.flags;
+	uint32_t seq = seg->h.seq, len = seg->len;
+	const uint8_t *data = seg->data;
+	uint32_t wnd = c->rb.size - c->rb.len;
+	bool syn = fl & NG_TCP_SYN, fin = fl & NG_TCP_FIN;
+
+	/* step 1: sequence number check */
+	if (!acceptable(c, seq, tcp_seg_seqlen(seg), wnd)) {
+		/* RCV.WND zero: still take a valid ACK, URG or RST at RCV.NXT (3.10.7.4) */
+		if (!(wnd == 0 && seq == c->rcv_nxt)) {
+			if (!(fl & NG_TCP_RST)) {
+				c->ack_now = true;
+				if (c->state == NG_TCP_TIME_WAIT && fin)
+					tcp_keep_arm(c);
+			}
+			ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
+			tcp_output(c);
+			return;
+		}
+		len = 0;
+		fin = false;
+		syn = false;
+		c->ack_now = true;
+	}
+	/* trim what lies before RCV.NXT (duplicates) ... */
+	if (tcp_seq_lt(seq, c->rcv_nxt)) {
+		uint32_t d = c->rcv_nxt - seq;
+		if (syn) {
+			syn = false;
+			seq++;
+			d--;
+		}
+		if (d >= len) {
+			if (d > len)
+				fin = false; /* an old FIN */
+			data += len;
+			len = 0;
+		} else {
+			data += d;
+			len -= d;
+		}
+		seq = c->rcv_nxt;
+		c->ack_now = true; /* duplicate data is acknowledged at once */
+	}
+	/* ... and what lies beyond the window */
+	if (len && tcp_seq_gt(seq + len, c->rcv_nxt + wnd)) {
+		len = c->rcv_nxt + wnd - seq;
+		fin = false;
+		c->ack_now = true;
+	}
+	/* step 2: RST */
+	if (fl & NG_TCP_RST) {
+		rst_in(c, seg);
+		return;
+	}
+	/* step 4: SYN in a synchronized state (RFC 9293 / RFC 5961 4) */
+	if (syn) {
+		if (c->state == NG_TCP_SYN_RECEIVED && c->passive) {
+			tcp_drop(c, 0, "rcv SYN in SYN_RECEIVED");
+			return;
+		}
+		tcp_send_challenge_ack(c);
+		return;
+	}
+	/* step 5: ACK */
+	if (!(fl & NG_TCP_ACK)) {
+		tcp_output(c);
+		return;
+	}
+	if (c->state == NG_TCP_SYN_RECEIVED) {
+		if (tcp_seq_gt(seg->h.ack, c->snd_una) && tcp_seq_leq(seg->h.ack, c->snd_max)) {
+			if (c->retries == 0)
+				tcp_rtt_sample(c, c->st->now - c->rtt_ts);
+			c->snd_una = seg->h.ack;
+			c->snd_wnd = (uint32_t)seg->h.win << c->snd_wscale;
+			c->max_sndwnd = c->snd_wnd;
+			c->snd_wl1 = seg->h.seq;
+			c->snd_wl2 = seg->h.ack;
+			established(c, c->passive ? "rcv ACK of SYN"
+			                          : "rcv ACK of SYN (simultaneous open)");
+		} else {
+			tcp_send_rst_reply(c->st, seg);
+			return;
+		}
+	}
+	if (!ack_in(c, seg)) {
+		tcp_output(c);
+		return;
+	}
+	/* step 6: URG */
+	if ((fl & NG_TCP_URG) && in_data_state(c->state)) {
+		uint32_t up = seg->h.seq + seg->h.urg;
+		if (!c->rcv_urg || tcp_seq_gt(up, c->rcv_up)) {
+			c->rcv_up = up;
+			c->rcv_urg = true;
+			c->events |= NG_TCP_EV_READABLE;
+		}
+	}
+	/* step 7: segment text */
+	if (len && in_data_state(c->state) && !c->fin_rcvd)
+		data_in(c, seg, seq, data, len);
+	/* step 8: FIN */
+	if (fin && !c->fin_rcvd) {
+		if (seq + len == c->rcv_nxt) {
+			fin_in(c);
+		} else if (in_data_state(c->state) && tcp_seq_gt(seq + len, c->rcv_nxt)) {
+			c->ooo_fin = true;
+			c->ooo_fin_seq = seq + len;
+		}
+	}
+	tcp_output(c);
+}
+
+/* RFC 9293 3.10.7.3: a segment in SYN_SENT. */
+static void syn_sent_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
+{
+	uint8_t fl = seg->h.flags;
+	bool ack_ok = false;
+
+	if (fl & NG_TCP_ACK) {
+		if (tcp_seq_leq(seg->h.ack, c->iss) || tcp_seq_gt(seg->h.ack, c->snd_max)) {
+			if (!(fl & NG_TCP_RST))
+				tcp_send_rst_reply(c->st, seg);
+			ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
+			return;
+		}
+		ack_ok = true;
+	}
+	if (fl & NG_TCP_RST) {
+		if (ack_ok)
+			tcp_drop(c, -NG_ECONNREFUSED, "rcv RST in SYN_SENT (refused)");
+		else
+			ng_drop_count(c->st, NG_DROP_TCP_RST_IGNORED);
+		return;
+	}
+	if (!(fl & NG_TCP_SYN)) {
+		ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
+		return;
+	}
+	c->irs = seg->h.seq;
+	c->rcv_nxt = c->irs + 1;
+	c->read_seq = c->rcv_nxt;
+	c->rcv_adv = c->rcv_nxt;
+	c->last_ack_sent = c->irs;
+	take_syn_options(c, seg);
+	if (ack_ok) {
+		if (c->retries == 0)
+			tcp_rtt_sample(c, c->st->now - c->rtt_ts);
+		c->snd_una = seg->h.ack;
+		c->snd_wnd = seg->h.win; /* never scaled in a SYN segment (RFC 7323 2.2) */
+		c->max_sndwnd = c->snd_wnd;
+		c->snd_wl1 = seg->h.seq;
+		c->snd_wl2 = seg->h.ack;
+		established(c, "rcv SYN,ACK");
+		c->ack_now = true;
+		if (seg->len || (fl & NG_TCP_FIN)) {
+			/* data or FIN on the SYN+ACK: continue at step 6 as if without the SYN */
+			seg->h.flags &= (uint8_t)~NG_TCP_SYN;
+			seg->h.seq++;
+			sync_input(c, seg);
+			return;
+		}
+		tcp_output(c);
+		return;
+	}
+	/* RFC 9293 3.10.7.3 fourth: simultaneous open, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+	c->snd_wnd = seg->h.win;
+	c->snd_wl1 = seg->h.seq;
+	tcp_set_state(c, NG_TCP_SYN_RECEIVED, "rcv SYN (simultaneous open)");
+	tcp_send_syn(c);
+	tcp_rexmt_arm(c);
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listener. */
+static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_seg *seg)
+{
+	struct ng_tcp_sock *c;
+	uint8_t fl = seg->h.flags;
+
+	if (fl & NG_TCP_RST) {
+		ng_drop_count(st, NG_DROP_TCP_RST_IGNORED);
+		return;
+	}
+	if (fl & NG_TCP_ACK) {
+		tcp_send_rst_reply(st, seg);
+		ng_drop_count(st, NG_DROP_TCP_UNACCEPTABLE);
+		return;
+	}
+	if (!(fl & NG_TCP_SYN)) {
+		ng_drop_count(st, NG_DROP_TCP_UNACCEPTABLE);
+		return;
+	}
+	/* SYN cookies (RFC 4987) would answer here instead of dropping */
+	if (l->pending >= l->backlog) {
+		ng_drop_count(st, NG_DROP_TCP_BACKLOG);
+		return;
+	}
+	c = tcp_conn_new(st, &l->opts, seg->dst, seg->h.dport, seg->src, seg->h.sport);
+	if (!c) {
+		ng_drop_count(st, NG_DROP_TCP_NOCONN);
+		return;
+	}
+	c->passive = true;
+	c->parent = l;
+	l->pending++;
+	c->state = NG_TCP_LISTEN; /* the child starts as a copy of the listener */
+	c->irs = seg->h.seq;
+	c->rcv_nxt = c->irs + 1;
+	c->read_seq = c->rcv_nxt;
+	c->rcv_adv = c->rcv_nxt;
+	c->last_ack_sent = c->irs;
+	take_syn_options(c, seg);
+	c->snd_wnd = seg->h.win;
+	c->snd_wl1 = seg->h.seq;
+	c->iss = tcp_new_isn(st, c->laddr, c->lport, c->raddr, c->rport);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->sbuf_seq = c->iss + 1;
+	c->recover = c->iss;
+	c->rtt_ts = st->now;
+	tcp_set_state(c, NG_TCP_SYN_RECEIVED, "rcv SYN");
+	ng_count(st, NG_CNT_TCP_PASSIVE_OPENS, 1);
+	tcp_send_syn(c);
+	tcp_rexmt_arm(c);
+	tcp_finish(c);
+}
+
+/* IPv4 hands us a TCP segment (P's data at the TCP header). Consumes P. */
+void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip)
+{
+	struct ng_tcp *t = tcp_of(st);
+	struct ng_tcp_sock *c;
+	struct tcp_seg seg;
+	enum ng_drop why;
+
+	why = ng_tcp_parse(ng_pkt_data(p), p->len, ip->src, ip->dst, &seg.h);
+	if (why != NG_DROP_NONE) {
+		ng_drop_pkt(st, p, why);
+		return;
+	}
+	if ((seg.h.flags & (NG_TCP_SYN | NG_TCP_RST)) == (NG_TCP_SYN | NG_TCP_RST) ||
+	    (seg.h.flags & (NG_TCP_SYN | NG_TCP_FIN)) == (NG_TCP_SYN | NG_TCP_FIN)) {
+		ng_drop_pkt(st, p, NG_DROP_TCP_FLAGS);
+		return;
+	}
+	ng_count(st, NG_CNT_TCP_RX, 1);
+	seg.data = ng_pkt_data(p) + seg.h.hlen;
+	seg.len = p->len - seg.h.hlen;
+	seg.src = ip->src;
+	seg.dst = ip->dst;
+
+	c = tcp_lookup(t, ip->dst, seg.h.dport, ip->src, seg.h.sport);
+	if (c) {
+		c->last_rx = st->now;
+		c->ka_probes = 0;
+		if (c->state == NG_TCP_SYN_SENT)
+			syn_sent_input(c, &seg);
+		else
+			sync_input(c, &seg);
+		tcp_finish(c);
+	} else {
+		struct ng_tcp_sock *l = tcp_find_listener(t, ip->dst, seg.h.dport);
+		if (l) {
+			listen_input(st, l, &seg);
+		} else {
+			/* RFC 9293 3.10.7.1: CLOSED */
+			ng_drop_count(st, NG_DROP_TCP_NO_PORT);
+			tcp_send_rst_reply(st, &seg);
+		}
+	}
+	ng_pkt_free(p);
+}
+
+/* An ICMP error about a segment we sent (RFC 1122 4.2.3.9, RFC 1191, RFC 5927): ignore it
+ * unless the quoted sequence number is in flight; frag-needed lowers the MSS and resends;
+ * port/protocol unreachable during SYN_SENT refuses the connection; anything else is a soft
+ * error reported if the connection later times out. */
+void tcp_icmp_error(struct ng_stack *st, const struct ng_ipv4_hdr *inner, const uint8_t *l4,
+                    size_t l4len, int err, uint32_t mtu)
+{
+	struct ng_tcp_sock *c;
+	uint16_t sport, dport;
+	uint32_t seq;
+
+	if (l4len < 8)
+		return;
+	/* ICMP quotes only 8 bytes of the header: ports and sequence number, already
+	 * length-checked by ng_icmp_inner */
+	sport = ng_get16(l4);
+	dport = ng_get16(l4 + 2);
+	seq = ng_get32(l4 + 4);
+	c = tcp_lookup(tcp_of(st), inner->src, sport, inner->dst, dport);
+	if (!c || tcp_seq_lt(seq, c->snd_una) || tcp_seq_geq(seq, c->snd_max + 1))
+		return;
+	if (err == -NG_EMSGSIZE) {
+		uint32_t mss = mtu > 40 ? mtu - 40 : TCP_MIN_MSS;
+		mss = NG_MAX(mss, (uint32_t)TCP_MIN_MSS);
+		if (mss < c->snd_mss) {
+			c->snd_mss = mss;
+			if (tcp_synchronized(c->state)) {
+				c->snd_nxt = c->snd_una; /* RFC 1191: resend at the new size */
+				tcp_output(c);
+			}
+		}
+	} else if (c->state == NG_TCP_SYN_SENT && err == -NG_ECONNREFUSED) {
+		tcp_drop(c, err, "ICMP unreachable");
+	} else {
+		c->soft_err = err;
+	}
+	tcp_finish(c);
+}

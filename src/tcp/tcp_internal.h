@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP inside the stack: the connection block, the per-stack table, and the functions the TCP
+ * files share (input, output, timers, congestion control, ring buffers).
+ *
+ * Memory: connection blocks come from a fixed pool of cfg.tcp_max_conns allocated at stack
+ * creation. Each connection's send and receive rings are allocated once, when the connection is
+ * created (connect, or a SYN accepted by a listener), and freed with it; their total is bounded
+ * by cfg.tcp_mem_max, so the heap TCP can take is fixed by the configuration. Nothing is
+ * allocated per segment: payload is copied between packets and the rings.
+ */
+#ifndef NG_TCP_INTERNAL_H
+#define NG_TCP_INTERNAL_H
+
+#include "natgate/tcp.h"
+#include "stack_internal.h"
+
+/* ---- sequence arithmetic modulo 2^32 (RFC 9293 3.4) ---- */
+static inline bool tcp_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+static inline bool tcp_seq_leq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+static inline bool tcp_seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+static inline bool tcp_seq_geq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+static inline uint32_t tcp_seq_max(uint32_t a, uint32_t b)
+{
+	return tcp_seq_gt(a, b) ? a : b;
+}
+static inline uint32_t tcp_seq_min(uint32_t a, uint32_t b)
+{
+	return tcp_seq_lt(a, b) ? a : b;
+}
+
+/* ---- tunables (RFC 6298 leaves the bounds to the implementation) ---- */
+#define TCP_RTO_INIT_NS    (1000 * NG_NS_PER_MS) /* RFC 6298 2.1 */
+#define TCP_RTO_MIN_NS     (200 * NG_NS_PER_MS)  /* below RFC 6298's 1 s, as Linux and BSD do */
+#define TCP_RTO_MAX_NS     (60 * NG_NS_PER_SEC)  /* RFC 6298 2.5 allows a cap of at least 60 s */
+#define TCP_CLOCK_G_NS     (1 * NG_NS_PER_MS)    /* clock granularity G of RFC 6298 */
+#define TCP_PERSIST_MIN_NS (200 * NG_NS_PER_MS)
+#define TCP_PERSIST_MAX_NS (60 * NG_NS_PER_SEC)
+#define TCP_DEFAULT_MSS    536 /* RFC 9293 3.7.1: when the peer sends no MSS option */
+#define TCP_MIN_MSS        64  /* floor for PMTU-lowered MSS */
+#define TCP_OOO_MAX        8   /* out-of-order ranges held per connection */
+#define TCP_MAX_WSCALE     14  /* RFC 7323 2.3 */
+#define TCP_EPHEMERAL_LO   49152
+#define TCP_EPHEMERAL_HI   65535
+#define TCP_DEFAULT_BUF    (256 * 1024)
+#define TCP_MIN_BUF        2048
+
+/* A ring of bytes. LEN bytes starting at HEAD are "the data"; bytes beyond may be written at
+ * an offset (out-of-order data waiting for the gap before it to fill). */
+struct tcp_ring {
+	uint8_t *buf;
+	uint32_t size;
+	uint32_t head;
+	uint32_t len;
+};
+
+struct tcp_cc_ops;
+
+/* A range [left, right) of sequence space held out of order in the receive ring. */
+struct tcp_range {
+	uint32_t left, right;
+};
+
+struct ng_tcp_sock {
+	struct ng_stack *st;
+	struct ng_tcp_sock *hnext; /* hash chain, listener list, or free list */
+	uint32_t gen;              /* bumped when the slot is freed (stale-pointer checks) */
+	bool in_use, in_hash;
+	bool owned; /* the application holds it (not yet closed/aborted) */
+	enum ng_tcp_state state;
+
+	/* listener: children in SYN_RECEIVED count against the backlog until accepted */
+	struct ng_tcp_sock *parent;
+	unsigned backlog, pending;
+	ng_tcp_accept_fn accept;
+	void *accept_ctx;
+	bool accept_pending; /* child: hand to the listener's accept callback */
+	bool passive;        /* created by a listener (RST in SYN_RECEIVED returns to LISTEN) */
+	struct ng_tcp_sockopts opts;
+
+	/* application */
+	ng_tcp_event_fn cb;
+	void *cb_ctx;
+	unsigned events;    /* pending, delivered by tcp_finish */
+	int err;            /* the error that ended it (negative) */
+	int soft_err;       /* last ICMP soft error (RFC 1122 4.2.3.9) */
+	bool want_writable; /* a send was short: report WRITABLE when space opens */
+
+	/* the 4-tuple, host order */
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+
+	/* send sequence space (RFC 9293 3.3.1); SND_MAX is the highest sequence sent so far,
+	 * SND_NXT drops back to SND_UNA on a retransmission timeout. */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_sndwnd;
+	uint32_t snd_up; /* urgent pointer: seq after the last urgent byte */
+	bool snd_urg;
+	uint8_t snd_wscale;
+	uint32_t snd_mss;  /* effective send MSS */
+	uint32_t sbuf_seq; /* sequence number of the first byte in SB */
+	struct tcp_ring sb;
+	bool shut_wr;     /* application shut the write side: FIN after the data */
+	bool fin_queued;  /* FIN may be sent (synchronized and SHUT_WR) */
+	uint32_t fin_seq; /* seq of our FIN once queued */
+
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
+	uint32_t read_seq;              /* seq of the next byte the application reads (RB's head) */
+	uint32_t rcv_up;
+	bool rcv_urg;
+	uint8_t rcv_wscale;
+	bool ws_ok;
+	uint32_t rcv_mss; /* what we expect full-size segments from the peer to be */
+	uint32_t our_mss; /* what we advertised */
+	struct tcp_ring rb;
+	struct tcp_range ooo[TCP_OOO_MAX];
+	uint8_t ooo_n;
+	bool ooo_fin; /* a FIN arrived out of order at OOO_FIN_SEQ */
+	uint32_t ooo_fin_seq;
+	bool fin_rcvd;         /* the peer's FIN is in order: end of stream after RB */
+	uint32_t push_pending; /* in-order bytes not yet signalled READABLE */
+
+	/* acknowledgements */
+	bool ack_now;
+	uint32_t last_ack_sent; /* rcv_nxt carried by the last ACK we sent */
+
+	/* timers: retransmission or persist; delayed ACK; keepalive / TIME_WAIT / FIN_WAIT_2 */
+	struct ng_timer rexmt, delack, keep;
+	uint64_t rto;
+	uint32_t srtt_us, rttvar_us;
+	bool have_rtt;
+	bool rtt_timing; /* one segment timed at a time (RFC 6298 3) */
+	uint32_t rtt_seq;
+	uint64_t rtt_ts;
+	unsigned backoff;
+	unsigned retries;        /* consecutive timeouts without progress */
+	uint64_t first_rexmt_ts; /* when the current run of timeouts began (user timeout) */
+	bool persist;            /* REXMT serves as the persist timer */
+	unsigned probes;
+	uint64_t last_rx;
+	unsigned ka_probes;
+
+	/* congestion control (tcp_cc.c) and loss recovery */
+	const struct tcp_cc_ops *cc;
+	uint32_t cwnd, ssthresh;
+	uint32_t cwnd_acc; /* bytes acked toward the next cwnd increment (CA) */
+	unsigned dupacks;
+	bool in_recovery;
+	uint32_t recover;    /* RFC 6582 "recover" */
+	uint64_t cc_priv[6]; /* private state of the algorithm */
+
+	/* statistics */
+	uint64_t bytes_sent, bytes_received, bytes_retrans;
+	uint32_t retransmits;
+};
+
+/* TCP of one stack. */
+struct ng_tcp {
+	struct ng_tcp_sock *socks;
+	uint32_t nsocks;
+	struct ng_tcp_sock *free;
+	struct ng_tcp_sock **hash;
+	uint32_t hmask;
+	uint64_t hseed;
+	struct ng_tcp_sock *listeners;
+	size_t count;      /* connections in a state other than CLOSED and LISTEN */
+	uint64_t mem_used; /* ring bytes allocated */
+	uint32_t next_ephemeral;
+	ng_tcp_trace_fn trace;
+	void *trace_ctx;
+	bool isn_fixed; /* tests: every ISN is ISN_VALUE */
+	uint32_t isn_value;
+};
+
+/* A parsed incoming segment. */
+struct tcp_seg {
+	struct ng_tcp_hdr h;
+	const uint8_t *data;
+	uint32_t len;      /* payload bytes */
+	uint32_t src, dst; /* IP addresses */
+};
+
+static inline struct ng_tcp *tcp_of(const struct ng_stack *st)
+{
+	return st->tcp;
+}
+/* Sequence space a segment occupies: payload plus one for SYN and one for FIN. */
+static inline uint32_t tcp_seg_seqlen(const struct tcp_seg *s)
+{
+	return s->len + !!(s->h.flags & NG_TCP_SYN) + !!(s->h.flags & NG_TCP_FIN);
+}
+static inline bool tcp_synchronized(enum ng_tcp_state s)
+{
+	return s >= NG_TCP_ESTABLISHED;
+}
+
+/* ---- tcp_api.c: stack setup, pool, table, state changes, event delivery ---- */
+/* Allocate the connection pool and table and register with IPv4. 0 or -NG_ENOMEM. */
+int ng_tcp_create(struct ng_stack *st);
+/* Free every connection and the table. */
+void ng_tcp_destroy(struct ng_stack *st);
+/* Tests: make every ISN ISN (FIXED) or go back to RFC 6528 ISNs. */
+void ng_tcp_test_set_isn(struct ng_stack *st, bool fixed, uint32_t isn);
+void tcp_set_state(struct ng_tcp_sock *c, enum ng_tcp_state to, const char *cause);
+struct ng_tcp_sock *tcp_lookup(struct ng_tcp *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                               uint16_t rport);
+struct ng_tcp_sock *tcp_find_listener(struct ng_tcp *t, uint32_t laddr, uint16_t lport);
+/* A connection block with rings sized by OPTS, hashed under the 4-tuple; NULL when the pool or
+ * the memory budget is exhausted. */
+struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockopts *opts,
+                                 uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+uint32_t tcp_new_isn(struct ng_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                     uint16_t rport);
+/* End the connection with error ERR (0 for none): CLOSED, events for the application. */
+void tcp_drop(struct ng_tcp_sock *c, int err, const char *cause);
+/* Deliver pending events and free the block if nobody holds it any more. Call last: C may be
+ * gone afterwards. */
+void tcp_finish(struct ng_tcp_sock *c);
+/* Compute the MSS we advertise and the send MSS from the route and the peer's option. */
+void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss);
+
+/* ---- tcp_in.c ---- */
+void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip);
+void tcp_icmp_error(struct ng_stack *st, const struct ng_ipv4_hdr *inner, const uint8_t *l4,
+                    size_t l4len, int err, uint32_t mtu);
+
+/* ---- tcp_out.c ---- */
+/* Send what the windows, Nagle and SWS avoidance allow, and any ACK owed. */
+void tcp_output(struct ng_tcp_sock *c);
+/* The same, but send what the window allows even if SWS avoidance would wait (override timer). */
+void tcp_output_force(struct ng_tcp_sock *c);
+/* Send one segment: LEN bytes of the send ring from SEQ with FLAGS (ACK added when
+ * synchronized). 0 or a negative error. */
+int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags);
+void tcp_send_ack(struct ng_tcp_sock *c);
+/* RFC 5961 challenge ACK (and the plain ACK RFC 9293 asks for on unacceptable segments). */
+void tcp_send_challenge_ack(struct ng_tcp_sock *c);
+void tcp_send_syn(struct ng_tcp_sock *c);
+/* RST on C with SEQ = SND.NXT. */
+void tcp_send_rst(struct ng_tcp_sock *c);
+/* RFC 9293 3.10.7.1: the RST answering SEG when no connection exists. */
+void tcp_send_rst_reply(struct ng_stack *st, const struct tcp_seg *seg);
+/* Window to advertise (bytes, before scaling), with receiver SWS avoidance. */
+uint32_t tcp_rcv_window(const struct ng_tcp_sock *c);
+/* Bytes in flight. */
+static inline uint32_t tcp_flight(const struct ng_tcp_sock *c)
+{
+	return c->snd_max - c->snd_una;
+}
+
+/* ---- tcp_timer.c ---- */
+void tcp_timers_init(struct ng_tcp_sock *c);
+void tcp_timers_cancel(struct ng_tcp_sock *c);
+/* (Re)arm the retransmission timer with the current RTO. */
+void tcp_rexmt_arm(struct ng_tcp_sock *c);
+void tcp_persist_arm(struct ng_tcp_sock *c);
+void tcp_delack_arm(struct ng_tcp_sock *c);
+void tcp_keep_arm(struct ng_tcp_sock *c);
+/* Feed an RTT sample (RFC 6298 2.2/2.3). */
+void tcp_rtt_sample(struct ng_tcp_sock *c, uint64_t rtt_ns);
+
+/* ---- tcp_cc.c: congestion control behind a small interface ---- */
+struct tcp_cc_ops {
+	const char *name;
+	/* Connection established: set the initial window (RFC 5681 3.1 / RFC 6928). */
+	void (*init)(struct ng_tcp_sock *c);
+	/* ACKED new bytes were acknowledged outside loss recovery: grow cwnd. */
+	void (*on_ack)(struct ng_tcp_sock *c, uint32_t acked);
+	/* Loss detected (three duplicate ACKs): the new ssthresh. */
+	uint32_t (*ssthresh)(struct ng_tcp_sock *c);
+	/* Retransmission timeout: collapse the window (RFC 5681 3.1 eq. 4). */
+	void (*on_rto)(struct ng_tcp_sock *c);
+	/* Fast recovery ended by a full ACK. */
+	void (*on_recovery_end)(struct ng_tcp_sock *c);
+};
+extern const struct tcp_cc_ops tcp_cc_newreno;
+
+/* ---- tcp_buf.c: rings ---- */
+int tcp_ring_alloc(struct tcp_ring *r, uint32_t size);
+void tcp_ring_release(struct tcp_ring *r);
+/* Copy LEN bytes in at OFF bytes past the head (OFF + LEN <= size). */
+void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint32_t len);
+/* Copy LEN bytes out from OFF bytes past the head. */
+void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, void *out, uint32_t len);
+/* Drop N bytes from the head. */
+void tcp_ring_consume(struct tcp_ring *r, uint32_t n);
+
+#endif

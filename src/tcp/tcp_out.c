@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TCP output: builds segments from the send ring and decides what may go now. The send
+ * decision follows RFC 9293 3.8.6.2.1 (sender SWS avoidance) and RFC 896/1122 4.2.3.4 (Nagle):
+ * send a full segment; or all that is queued when nothing is in flight (or Nagle is off); or at
+ * least half the largest window the peer ever offered; otherwise wait for an ACK or the
+ * override (persist) timer. The usable window is min(cwnd, snd_wnd) less what is in flight.
+ */
+#include "net/net_internal.h"
+#include "tcp/tcp_internal.h"
+
+/* Window to advertise (bytes, unscaled). The right edge, rcv_nxt + window, never moves back,
+ * and moves forward only by at least min(rcvbuf/2, MSS) (receiver SWS avoidance, RFC 9293
+ * 3.8.6.2.2). */
+uint32_t tcp_rcv_window(const struct ng_tcp_sock *c)
+{
+	uint32_t space = c->rb.size - c->rb.len;
+	uint32_t cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t thresh = NG_MIN(c->rb.size / 2, c->rcv_mss);
+
+	if (space > cur && space - cur < thresh)
+		space = cur;
+	return NG_MIN(space, 65535u << c->rcv_wscale);
+}
+
+/* Build and send one segment from L to R with header H (seq, ack, flags, window, options set
+ * by the caller) and LEN payload bytes taken from RING at OFF. 0 or a negative error. */
+static int emit(struct ng_stack *st, uint32_t laddr, uint32_t raddr, struct ng_tcp_hdr *h,
+                const struct tcp_ring *ring, uint32_t off, uint32_t len)
+{
+	struct ng_ipv4_out o = {.src = laddr, .dst = raddr, .proto = NG_IP_PROTO_TCP, .df = true};
+	struct ng_pkt *p = ng_stack_alloc(st);
+	size_t hlen;
+	uint8_t *b;
+
+	if (!p)
+		return -NG_ENOBUFS;
+	hlen = NG_TCP_HLEN + ng_tcp_opts_len(&h->opt);
+	b = ng_pkt_put(p, (uint32_t)(hlen + len));
+	if (!b) {
+		ng_pkt_free(p);
+		return -NG_EMSGSIZE;
+	}
+	if (len)
+		tcp_ring_read_at(ring, off, b + hlen, len);
+	if (ng_tcp_emit(b, hlen + len, laddr, raddr, h, len) == 0) {
+		ng_pkt_free(p);
+		return -NG_EINVAL;
+	}
+	ng_count(st, NG_CNT_TCP_TX, 1);
+	if (h->flags & NG_TCP_RST)
+		ng_count(st, NG_CNT_TCP_RST_TX, 1);
+	return ng_ipv4_output(st, p, &o);
+}
+
+/* Send one segment of C: LEN bytes of the send ring starting at SEQ, FLAGS exactly as given
+ * (the caller includes ACK). SYN segments carry MSS and window scale (RFC 7323 2.2: only on
+ * SYN, and on SYN+ACK only if the peer's SYN had it); their window is never scaled. */
+int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct ng_tcp_hdr h;
+	uint32_t wnd;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	h.sport = c->lport;
+	h.dport = c->rport;
+	h.seq = seq;
+	h.flags = flags;
+	if (flags & NG_TCP_ACK)
+		h.ack = c->rcv_nxt;
+	if (flags & NG_TCP_SYN) {
+		h.opt.mss_ok = true;
+		h.opt.mss = (uint16_t)NG_MIN(c->our_mss, 65535u);
+		if (c->state == NG_TCP_SYN_SENT || c->ws_ok) {
+			h.opt.ws_ok = true;
+			h.opt.ws = c->rcv_wscale;
+		}
+		wnd = NG_MIN(c->rb.size - c->rb.len, 65535u);
+		h.win = (uint16_t)wnd;
+	} else if (flags & NG_TCP_RST && !(flags & NG_TCP_ACK)) {
+		wnd = 0;
+	} else {
+		wnd = tcp_rcv_window(c);
+		h.win = (uint16_t)(wnd >> c->rcv_wscale);
+		wnd = (uint32_t)h.win << c->rcv_wscale;
+	}
+	if (c->snd_urg && tcp_seq_gt(c->snd_up, seq) && !(flags & (NG_TCP_SYN | NG_TCP_RST))) {
+		/* RFC 9293 3.8.5 / RFC 6093: the pointer is the offset of the byte after the urgent
+		 * data */
+		h.flags |= NG_TCP_URG;
+		h.urg = (uint16_t)NG_MIN(c->snd_up - seq, 65535u);
+	}
+	if (len && tcp_seq_lt(seq, c->sbuf_seq))
+		return -NG_EINVAL;
+	rc = emit(c->st, c->laddr, c->raddr, &h, &c->sb, seq - c->sbuf_seq, len);
+	if (flags & NG_TCP_ACK) {
+		if (tcp_seq_gt(c->rcv_nxt + wnd, c->rcv_adv) || !(flags & NG_TCP_SYN))
+			c->rcv_adv = tcp_seq_max(c->rcv_adv, c->rcv_nxt + wnd);
+		c->last_ack_sent = c->rcv_nxt;
+		c->ack_now = false;
+		ng_timer_cancel(c->st->timers, &c->delack);
+	}
+	if (rc == -NG_EMSGSIZE && c->snd_mss > TCP_MIN_MSS) {
+		/* our own route's MTU shrank under us */
+		uint32_t mtu = ng_ipv4_mtu_to(c->st, c->raddr);
+		if (mtu > NG_TCP_HLEN && mtu - NG_TCP_HLEN < c->snd_mss)
+			c->snd_mss = NG_MAX(mtu - NG_TCP_HLEN, (uint32_t)TCP_MIN_MSS);
+	}
+	return rc;
+}
+
+/* Flags carried by a data or pure-ACK segment of C. */
+static uint8_t ackflag(const struct ng_tcp_sock *c)
+{
+	return c->state == NG_TCP_SYN_SENT ? 0 : NG_TCP_ACK;
+}
+
+void tcp_send_ack(struct ng_tcp_sock *c)
+{
+	tcp_xmit(c, c->snd_nxt, 0, NG_TCP_ACK);
+}
+
+/* RFC 5961 3.2 / 4.2 / 5.2 challenge ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. RFC 9293 asks for
+ * the same segment when a segment is unacceptable. Rate limiting slots in here. */
+void tcp_send_challenge_ack(struct ng_tcp_sock *c)
+{
+	tcp_send_ack(c);
+}
+
+/* SYN (active open) or SYN+ACK (passive, or simultaneous open), at ISS. */
+void tcp_send_syn(struct ng_tcp_sock *c)
+{
+	uint8_t fl = NG_TCP_SYN;
+	if (c->state == NG_TCP_SYN_RECEIVED)
+		fl |= NG_TCP_ACK;
+	tcp_xmit(c, c->iss, 0, fl);
+}
+
+/* Reset a synchronized connection: <SEQ=SND.MAX><ACK=RCV.NXT><CTL=RST,ACK>. SND.MAX rather
+ * than SND.NXT because after a timeout SND.NXT has gone back, and the peer most likely expects
+ * the highest sequence we sent (RFC 5961 peers want an exact match). */
+void tcp_send_rst(struct ng_tcp_sock *c)
+{
+	tcp_xmit(c, c->snd_max, 0, NG_TCP_RST | NG_TCP_ACK);
+}
+
+/* RFC 9293 3.10.7.1: no connection. If SEG has ACK: <SEQ=SEG.ACK><CTL=RST>; else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never in answer to a RST. */
+void tcp_send_rst_reply(struct ng_stack *st, const struct tcp_seg *seg)
+{
+	struct ng_tcp_hdr h;
+
+	if (seg->h.flags & NG_TCP_RST)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.sport = seg->h.dport;
+	h.dport = seg->h.sport;
+	if (seg->h.flags & NG_TCP_ACK) {
+		h.seq = seg->h.ack;
+		h.flags = NG_TCP_RST;
+	} else {
+		h.seq = 0;
+		h.ack = seg->h.seq + tcp_seg_seqlen(seg);
+		h.flags = NG_TCP_RST | NG_TCP_ACK;
+	}
+	emit(st, seg->dst, seg->src, &h, NULL, 0, 0);
+}
+
+/* The heart of output: send segments while the rules allow. FORCE (the override timer of RFC
+ * 9293 3.8.6.2.1) sends what the window allows even if SWS avoidance would wait. */
+static void output(struct ng_tcp_sock *c, bool force)
+{
+	bool sent_any = false;
+	unsigned n;
+
+	switch (c->state) {
+	case NG_TCP_ESTABLISHED:
+	case NG_TCP_CLOSE_WAIT:
+	case NG_TCP_FIN_WAIT_1:
+	case NG_TCP_CLOSING:
+	case NG_TCP_LAST_ACK:
+		break;
+	case NG_TCP_FIN_WAIT_2:
+	case NG_TCP_TIME_WAIT:
+		if (c->ack_now)
+			tcp_send_ack(c);
+		return;
+	default:
+		return;
+	}
+	for (n = 0; n < 100000; n++) {
+		uint32_t off = c->snd_nxt - c->sbuf_seq;
+		uint32_t unsent =
+		    tcp_seq_lt(c->snd_nxt, c->sbuf_seq + c->sb.len) ? c->sb.len - off : 0;
+		uint32_t wnd = NG_MIN(c->snd_wnd, c->cwnd);
+		uint32_t inflight = c->snd_nxt - c->snd_una;
+		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+		uint32_t len = NG_MIN(NG_MIN(unsent, usable), c->snd_mss);
+		bool rexmit = tcp_seq_lt(c->snd_nxt, c->snd_max);
+		bool fin = c->fin_queued && len == unsent && c->snd_nxt + len == c->fin_seq;
+		bool send = false;
+		uint8_t flags;
+
+		if (len == c->snd_mss && len > 0)
+			send = true;
+		else if (len > 0 && len == unsent &&
+		         (c->opts.nodelay || inflight == 0 || c->snd_urg || c->shut_wr))
+			send = true; /* Nagle: small segment only with nothing unacknowledged */
+		else if (len > 0 && c->max_sndwnd && len >= c->max_sndwnd / 2)
+			send = true;
+		else if (len > 0 && (rexmit || force))
+			send = true;
+		else if (fin && len == unsent)
+			send = true;
+		if (!send)
+			break;
+		flags = ackflag(c);
+		if (fin)
+			flags |= NG_TCP_FIN;
+		if (len && len == unsent)
+			flags |= NG_TCP_PSH;
+		if (tcp_xmit(c, c->snd_nxt, len, flags) == -NG_ENOBUFS)
+			break;
+		sent_any = true;
+		force = false;
+		if (rexmit) {
+			c->retransmits++;
+			c->bytes_retrans += len;
+			ng_count(c->st, NG_CNT_TCP_RETRANS, 1);
+		} else {
+			c->bytes_sent += len;
+			if (!c->rtt_timing && len) {
+				c->rtt_timing = true;
+				c->rtt_seq = c->snd_nxt + len;
+				c->rtt_ts = c->st->now;
+			}
+		}
+		c->snd_nxt += len + (fin ? 1 : 0);
+		c->snd_max = tcp_seq_max(c->snd_max, c->snd_nxt);
+		if (!ng_timer_armed(&c->rexmt) || c->persist)
+			tcp_rexmt_arm(c);
+		if (fin)
+			break;
+	}
+	{
+		uint32_t off = c->snd_nxt - c->sbuf_seq;
+		bool pending =
+		    (tcp_seq_lt(c->snd_nxt, c->sbuf_seq + c->sb.len) && off < c->sb.len) ||
+		    (c->fin_queued && tcp_seq_leq(c->snd_nxt, c->fin_seq));
+		/* nothing in flight but data waits: the window is zero (or too small to satisfy
+		 * SWS avoidance): the persist timer probes or forces it out */
+		if (pending && c->snd_una == c->snd_max && !ng_timer_armed(&c->rexmt))
+			tcp_persist_arm(c);
+	}
+	if (c->ack_now && !sent_any)
+		tcp_send_ack(c);
+}
+
+void tcp_output(struct ng_tcp_sock *c)
+{
+	output(c, false);
+}
+
+void tcp_output_force(struct ng_tcp_sock *c)
+{
+	output(c, true);
+}

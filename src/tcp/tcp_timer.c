@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The timers of a connection: retransmission (RFC 6298) or, while the peer's window is zero,
+ * persist (RFC 9293 3.8.6.1); delayed ACK (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2); and one timer
+ * for TIME_WAIT (2*MSL), the orphaned FIN_WAIT_2 timeout and keepalive (RFC 1122 4.2.3.6).
+ */
+#include "tcp/tcp_internal.h"
+
+static void rexmt_fire(struct ng_timer *t, uint64_t now);
+static void delack_fire(struct ng_timer *t, uint64_t now);
+static void keep_fire(struct ng_timer *t, uint64_t now);
+
+void tcp_timers_init(struct ng_tcp_sock *c)
+{
+	ng_timer_init(&c->rexmt, rexmt_fire);
+	ng_timer_init(&c->delack, delack_fire);
+	ng_timer_init(&c->keep, keep_fire);
+}
+
+void tcp_timers_cancel(struct ng_tcp_sock *c)
+{
+	ng_timer_cancel(c->st->timers, &c->rexmt);
+	ng_timer_cancel(c->st->timers, &c->delack);
+	ng_timer_cancel(c->st->timers, &c->keep);
+}
+
+static uint64_t backed_off(const struct ng_tcp_sock *c, uint64_t base, uint64_t max)
+{
+	uint64_t v = base;
+	for (unsigned i = 0; i < c->backoff && v < max; i++)
+		v *= 2;
+	return NG_MIN(v, max);
+}
+
+/* RFC 6298 5.1/5.3: (re)start the timer so it expires after RTO (backed off, 5.5). */
+void tcp_rexmt_arm(struct ng_tcp_sock *c)
+{
+	c->persist = false;
+	ng_timer_arm(c->st->timers, &c->rexmt, c->st->now + backed_off(c, c->rto, TCP_RTO_MAX_NS));
+}
+
+/* Persist timer: RTO-based, backed off, bounded to [200 ms, 60 s]. */
+void tcp_persist_arm(struct ng_tcp_sock *c)
+{
+	uint64_t d = backed_off(c, NG_MAX(c->rto, TCP_PERSIST_MIN_NS), TCP_PERSIST_MAX_NS);
+	c->persist = true;
+	ng_timer_arm(c->st->timers, &c->rexmt, c->st->now + d);
+}
+
+void tcp_delack_arm(struct ng_tcp_sock *c)
+{
+	if (!ng_timer_armed(&c->delack))
+		ng_timer_arm(c->st->timers, &c->delack, c->st->now + c->st->cfg.tcp_delack_ns);
+}
+
+static uint64_t keep_idle_ns(const struct ng_tcp_sock *c)
+{
+	return (uint64_t)(c->opts.keepidle_s ? c->opts.keepidle_s : 7200) * NG_NS_PER_SEC;
+}
+static uint64_t keep_intvl_ns(const struct ng_tcp_sock *c)
+{
+	return (uint64_t)(c->opts.keepintvl_s ? c->opts.keepintvl_s : 75) * NG_NS_PER_SEC;
+}
+
+/* Arm the third timer for what the state needs: 2*MSL in TIME_WAIT, the FIN_WAIT_2 timeout
+ * for connections nobody holds, else the keepalive idle time when keepalive is on. */
+void tcp_keep_arm(struct ng_tcp_sock *c)
+{
+	struct ng_stack *st = c->st;
+
+	if (c->state == NG_TCP_TIME_WAIT)
+		ng_timer_arm(st->timers, &c->keep, st->now + 2 * st->cfg.tcp_msl_ns);
+	else if (c->state == NG_TCP_FIN_WAIT_2 && !c->owned)
+		ng_timer_arm(st->timers, &c->keep, st->now + 2 * st->cfg.tcp_msl_ns);
+	else if (c->opts.keepalive && tcp_synchronized(c->state))
+		ng_timer_arm(st->timers, &c->keep,
+		             c->last_rx + keep_idle_ns(c) + c->ka_probes * keep_intvl_ns(c));
+	else
+		ng_timer_cancel(st->timers, &c->keep);
+}
+
+/* RFC 6298 2.2 / 2.3 with G = 1 ms; RTO clamped to [TCP_RTO_MIN_NS, TCP_RTO_MAX_NS]. */
+void tcp_rtt_sample(struct ng_tcp_sock *c, uint64_t rtt_ns)
+{
+	uint32_t r = (uint32_t)NG_MIN(rtt_ns / 1000, 120000000ull), delta;
+	uint64_t var4, rto;
+
+	if (!c->have_rtt) {
+		c->srtt_us = r;
+		c->rttvar_us = r / 2;
+		c->have_rtt = true;
+	} else {
+		delta = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
+		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
+		c->srtt_us = (7 * c->srtt_us + r) / 8;
+	}
+	var4 = NG_MAX((uint64_t)TCP_CLOCK_G_NS, 4ull * c->rttvar_us * 1000);
+	rto = (uint64_t)c->srtt_us * 1000 + var4;
+	c->rto = NG_MIN(NG_MAX(rto, TCP_RTO_MIN_NS), TCP_RTO_MAX_NS);
+	c->backoff = 0; /* Karn: a sample from a segment not retransmitted ends the backoff */
+}
+
+static unsigned retry_limit(const struct ng_tcp_sock *c)
+{
+	if (c->state == NG_TCP_SYN_SENT || c->state == NG_TCP_SYN_RECEIVED)
+		return c->st->cfg.tcp_syn_retries;
+	return c->st->cfg.tcp_retries;
+}
+
+static bool user_timeout_over(const struct ng_tcp_sock *c)
+{
+	return c->opts.user_timeout_ms &&
+	       c->st->now - c->first_rexmt_ts >= (uint64_t)c->opts.user_timeout_ms * NG_NS_PER_MS;
+}
+
+/* Persist timer (RFC 9293 3.8.6.1): probe a zero window with one byte. The probes go on as
+ * long as the peer answers (RFC 1122 4.2.2.17); PROBES counts unanswered ones. */
+static void persist_fire(struct ng_tcp_sock *c)
+{
+	if (c->probes >= c->st->cfg.tcp_retries) {
+		tcp_drop(c, c->soft_err ? c->soft_err : -NG_ETIMEDOUT, "persist timeout");
+		return;
+	}
+	c->probes++;
+	if (c->backoff < 16)
+		c->backoff++;
+	if (c->snd_nxt == c->snd_una && c->sb.len > c->snd_nxt - c->sbuf_seq) {
+		/* one new byte, beyond the window */
+		tcp_xmit(c, c->snd_nxt, 1, NG_TCP_ACK);
+		c->snd_nxt++;
+		c->snd_max = tcp_seq_max(c->snd_max, c->snd_nxt);
+	} else if (c->snd_una != c->snd_max && tcp_seq_gt(c->sbuf_seq + c->sb.len, c->snd_una)) {
+		tcp_xmit(c, c->snd_una, 1, NG_TCP_ACK);
+	} else {
+		tcp_send_ack(c);
+	}
+	tcp_persist_arm(c);
+}
+
+/* The retransmission timer expired (RFC 6298 5.4-5.7): back off, collapse cwnd (RFC 5681),
+ * and go back to SND.UNA; after too many tries, or the user timeout, give up (ETIMEDOUT). */
+static void rexmt_fire(struct ng_timer *t, uint64_t now)
+{
+	struct ng_tcp_sock *c = ng_container_of(t, struct ng_tcp_sock, rexmt);
+	(void)now;
+
+	if (c->persist) {
+		persist_fire(c);
+		tcp_finish(c);
+		return;
+	}
+	if (c->retries == 0)
+		c->first_rexmt_ts = c->st->now;
+	if (c->retries >= retry_limit(c) || user_timeout_over(c)) {
+		int err = c->soft_err ? c->soft_err : -NG_ETIMEDOUT;
+		if (tcp_synchronized(c->state))
+			tcp_send_rst(c);
+		tcp_drop(c, err, "retransmission timeout");
+		tcp_finish(c);
+		return;
+	}
+	c->retries++;
+	if (c->backoff < 16)
+		c->backoff++;
+	c->rtt_timing = false; /* Karn's rule */
+	if (c->state == NG_TCP_SYN_SENT || c->state == NG_TCP_SYN_RECEIVED) {
+		/* RFC 6298 5.7: if the SYN is lost, the RTO after the handshake is 3 s */
+		tcp_send_syn(c);
+		c->retransmits++;
+		ng_count(c->st, NG_CNT_TCP_RETRANS, 1);
+		tcp_rexmt_arm(c);
+		tcp_finish(c);
+		return;
+	}
+	if (c->snd_una == c->snd_max) {
+		tcp_finish(c);
+		return;
+	}
+	c->cc->on_rto(c);
+	c->in_recovery = false;
+	c->recover = c->snd_max;
+	c->dupacks = 0;
+	c->snd_nxt = c->snd_una;
+	tcp_output(c);
+	if (!ng_timer_armed(&c->rexmt))
+		tcp_rexmt_arm(c);
+	tcp_finish(c);
+}
+
+/* The delayed ACK is due (RFC 1122 4.2.3.2: at most 500 ms; ours is cfg.tcp_delack_ns). Data
+ * held back for want of PSH is reported now too. */
+static void delack_fire(struct ng_timer *t, uint64_t now)
+{
+	struct ng_tcp_sock *c = ng_container_of(t, struct ng_tcp_sock, delack);
+	(void)now;
+
+	if (c->push_pending) {
+		c->push_pending = 0;
+		c->events |= NG_TCP_EV_READABLE;
+	}
+	if (c->rcv_nxt != c->last_ack_sent && tcp_synchronized(c->state))
+		tcp_send_ack(c);
+	tcp_finish(c);
+}
+
+/* TIME_WAIT over, orphaned FIN_WAIT_2 given up, or keepalive due. */
+static void keep_fire(struct ng_timer *t, uint64_t now)
+{
+	struct ng_tcp_sock *c = ng_container_of(t, struct ng_tcp_sock, keep);
+
+	if (c->state == NG_TCP_TIME_WAIT) {
+		tcp_set_state(c, NG_TCP_CLOSED, "2MSL timeout");
+	} else if (c->state == NG_TCP_FIN_WAIT_2 && !c->owned) {
+		tcp_drop(c, 0, "FIN_WAIT_2 timeout");
+	} else if (c->opts.keepalive && tcp_synchronized(c->state)) {
+		if (now < c->last_rx + keep_idle_ns(c)) {
+			c->ka_probes = 0;
+		} else if (c->ka_probes >= (c->opts.keepcnt ? c->opts.keepcnt : 9)) {
+			tcp_send_rst(c);
+			tcp_drop(c, -NG_ETIMEDOUT, "keepalive timeout");
+			tcp_finish(c);
+			return;
+		} else {
+			/* RFC 1122 4.2.3.6: SEG.SEQ = SND.NXT - 1, no data, draws an ACK */
+			c->ka_probes++;
+			tcp_xmit(c, c->snd_una - 1, 0, NG_TCP_ACK);
+		}
+		tcp_keep_arm(c);
+	}
+	tcp_finish(c);
+}

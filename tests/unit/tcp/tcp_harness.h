@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Segment-by-segment harness for the TCP unit tests: one natgate stack (10.0.0.1) on the
+ * recording link, and a scripted peer (10.0.0.2) whose segments the test builds with the wire
+ * emitters and injects; what natgate sends is popped, parsed and asserted on. Header-only so
+ * each test_tcp_*.c stays a single cmocka program.
+ */
+#ifndef TCP_HARNESS_H
+#define TCP_HARNESS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "natgate/tcp.h"
+#include "tcp/tcp_internal.h"
+
+#define TH_US        NG_IP4(10, 0, 0, 1)
+#define TH_PEER      NG_IP4(10, 0, 0, 2)
+#define TH_MAX_TRACE 64
+#define TH_MAX_SOCKS 8
+
+static const uint8_t th_us_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t th_peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+
+struct th {
+	struct ng_test_host h;
+	struct ng_stack *st;
+	uint64_t now;
+	/* events seen by th_event (any socket) */
+	unsigned events;
+	unsigned nevents;
+	struct ng_tcp_sock *accepted;
+	unsigned naccepted;
+	/* state changes seen by the trace hook */
+	enum ng_tcp_state from[TH_MAX_TRACE], to[TH_MAX_TRACE];
+	unsigned ntrace;
+};
+
+/* A segment natgate sent. */
+struct th_seg {
+	struct ng_ipv4_hdr ip;
+	struct ng_tcp_hdr h;
+	uint8_t data[2048];
+	uint32_t len;
+};
+
+static inline void th_trace(void *ctx, const struct ng_tcp_sock *s, enum ng_tcp_state from,
+                            enum ng_tcp_state to, const char *cause)
+{
+	struct th *t = ctx;
+	(void)s;
+	(void)cause;
+	if (t->ntrace < TH_MAX_TRACE) {
+		t->from[t->ntrace] = from;
+		t->to[t->ntrace] = to;
+		t->ntrace++;
+	}
+}
+
+static inline void th_event(struct ng_tcp_sock *s, void *ctx, unsigned ev)
+{
+	struct th *t = ctx;
+	(void)s;
+	t->events |= ev;
+	t->nevents++;
+}
+
+static inline void th_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *child)
+{
+	struct th *t = ctx;
+	(void)l;
+	t->accepted = child;
+	t->naccepted++;
+	ng_tcp_set_callback(child, th_event, t);
+}
+
+/* Inject a raw IPv4 datagram payload (already a TCP segment of LEN bytes) from the peer. */
+static inline void th_inject_l4(struct th *t, const uint8_t *l4, size_t len)
+{
+	uint8_t f[2048];
+	struct ng_eth_hdr eh;
+	struct ng_ipv4_hdr ip;
+
+	assert_true(len + NG_ETH_HLEN + NG_IP_HLEN <= sizeof(f));
+	memcpy(eh.dst, th_us_mac, 6);
+	memcpy(eh.src, th_peer_mac, 6);
+	eh.type = NG_ETH_P_IPV4;
+	assert_int_equal(ng_eth_emit(f, sizeof(f), &eh), NG_ETH_HLEN);
+	memset(&ip, 0, sizeof(ip));
+	ip.hlen = NG_IP_HLEN;
+	ip.tot_len = (uint16_t)(NG_IP_HLEN + len);
+	ip.ttl = 64;
+	ip.proto = NG_IP_PROTO_TCP;
+	ip.src = TH_PEER;
+	ip.dst = TH_US;
+	assert_int_equal(ng_ipv4_emit(f + NG_ETH_HLEN, sizeof(f) - NG_ETH_HLEN, &ip), NG_IP_HLEN);
+	memcpy(f + NG_ETH_HLEN + NG_IP_HLEN, l4, len);
+	ng_test_link_inject(t->h.link, ng_stack_pool(t->st), f, NG_ETH_HLEN + NG_IP_HLEN + len);
+	ng_stack_pump(t->st, 0);
+}
+
+/* Inject a segment from the peer with options OPT (may be NULL). */
+static inline void th_send_opt(struct th *t, uint16_t sport, uint16_t dport, uint32_t seq,
+                               uint32_t ack, uint8_t flags, uint16_t win, const void *data,
+                               size_t len, const struct ng_tcp_opts *opt, uint16_t urg)
+{
+	uint8_t b[1600];
+	struct ng_tcp_hdr h;
+	size_t hlen;
+
+	memset(&h, 0, sizeof(h));
+	h.sport = sport;
+	h.dport = dport;
+	h.seq = seq;
+	h.ack = ack;
+	h.flags = flags;
+	h.win = win;
+	h.urg = urg;
+	if (opt)
+		h.opt = *opt;
+	hlen = NG_TCP_HLEN + ng_tcp_opts_len(&h.opt);
+	assert_true(hlen + len <= sizeof(b));
+	if (len)
+		memcpy(b + hlen, data, len);
+	assert_int_not_equal(ng_tcp_emit(b, sizeof(b), TH_PEER, TH_US, &h, len), 0);
+	th_inject_l4(t, b, hlen + len);
+}
+
+static inline void th_send(struct th *t, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                           uint8_t flags, uint16_t win, const void *data, size_t len)
+{
+	th_send_opt(t, sport, dport, seq, ack, flags, win, data, len, NULL, 0);
+}
+
+/* Next TCP segment natgate sent (ARP skipped); false if none. */
+static inline bool th_pop(struct th *t, struct th_seg *s)
+{
+	struct ng_pkt *p;
+
+	while ((p = ng_test_link_pop(t->h.link)) != NULL) {
+		struct ng_eth_hdr eh;
+		const uint8_t *d = ng_pkt_data(p);
+		assert_int_equal(ng_eth_parse(d, p->len, &eh), NG_DROP_NONE);
+		if (eh.type != NG_ETH_P_IPV4) {
+			ng_pkt_free(p);
+			continue;
+		}
+		assert_memory_equal(eh.dst, th_peer_mac, 6);
+		assert_int_equal(ng_ipv4_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &s->ip),
+		                 NG_DROP_NONE);
+		assert_int_equal(s->ip.proto, NG_IP_PROTO_TCP);
+		assert_int_equal(s->ip.src, TH_US);
+		assert_int_equal(s->ip.dst, TH_PEER);
+		d += NG_ETH_HLEN + s->ip.hlen;
+		size_t l4 = s->ip.tot_len - s->ip.hlen;
+		assert_int_equal(ng_tcp_parse(d, l4, TH_US, TH_PEER, &s->h), NG_DROP_NONE);
+		s->len = (uint32_t)(l4 - s->h.hlen);
+		assert_true(s->len <= sizeof(s->data));
+		memcpy(s->data, d + s->h.hlen, s->len);
+		ng_pkt_free(p);
+		return true;
+	}
+	return false;
+}
+
+/* Pop the next segment and check flags, seq, ack (ack checked only if ACK is set) and the
+ * payload length. */
+#define th_expect(t, s, fl, sq, ak, ln)                                                            \
+	do {                                                                                       \
+		assert_true(th_pop((t), (s)));                                                     \
+		char fb_[40], fe_[40];                                                             \
+		if ((s)->h.flags != (fl))                                                          \
+			fail_msg("flags %s, expected %s",                                          \
+			         ng_tcp_flags_str((s)->h.flags, fb_, sizeof(fb_)),                 \
+			         ng_tcp_flags_str((fl), fe_, sizeof(fe_)));                        \
+		assert_int_equal((s)->h.seq, (uint32_t)(sq));                                      \
+		if ((fl)&NG_TCP_ACK)                                                               \
+			assert_int_equal((s)->h.ack, (uint32_t)(ak));                              \
+		assert_int_equal((s)->len, (uint32_t)(ln));                                        \
+	} while (0)
+
+static inline void th_expect_none(struct th *t)
+{
+	struct th_seg s;
+	if (th_pop(t, &s)) {
+		char fb[40];
+		fail_msg("unexpected segment %s seq %u ack %u len %u",
+		         ng_tcp_flags_str(s.h.flags, fb, sizeof(fb)), s.h.seq, s.h.ack, s.len);
+	}
+}
+
+/* Advance the clock by NS, firing timers (in 1 ms steps so timer chains run in order). */
+static inline void th_advance(struct th *t, uint64_t ns)
+{
+	uint64_t end = t->now + ns;
+	while (t->now < end) {
+		uint64_t next = ng_stack_deadline(t->st);
+		if (next > end)
+			next = end;
+		if (next <= t->now)
+			next = t->now + 1;
+		t->now = next;
+		ng_stack_poll(t->st, t->now);
+	}
+}
+
+static inline void th_init(struct th *t, uint64_t seed)
+{
+	struct ng_arp_pkt a;
+	uint8_t f[64];
+	struct ng_eth_hdr eh;
+
+	memset(t, 0, sizeof(*t));
+	ng_test_host_create(&t->h, TH_US, 24, 1500, seed);
+	t->st = t->h.st;
+	t->now = 1000 * NG_NS_PER_SEC;
+	ng_stack_poll(t->st, t->now);
+	ng_tcp_set_trace(t->st, th_trace, t);
+	/* teach the stack the peer's MAC with an ARP reply addressed to us */
+	memcpy(eh.dst, th_us_mac, 6);
+	memcpy(eh.src, th_peer_mac, 6);
+	eh.type = NG_ETH_P_ARP;
+	ng_eth_emit(f, sizeof(f), &eh);
+	memset(&a, 0, sizeof(a));
+	a.op = NG_ARP_REPLY;
+	memcpy(a.sha, th_peer_mac, 6);
+	a.spa = TH_PEER;
+	memcpy(a.tha, th_us_mac, 6);
+	a.tpa = TH_US;
+	ng_arp_emit(f + NG_ETH_HLEN, sizeof(f) - NG_ETH_HLEN, &a);
+	ng_test_link_inject(t->h.link, ng_stack_pool(t->st), f, NG_ETH_HLEN + NG_ARP_LEN);
+	ng_stack_pump(t->st, 0);
+	while (ng_test_link_pending(t->h.link))
+		ng_pkt_free(ng_test_link_pop(t->h.link));
+}
+
+static inline void th_fini(struct th *t)
+{
+	ng_test_host_destroy(&t->h);
+}
+
+/* Was FROM -> TO recorded by the trace hook? */
+static inline bool th_traced(const struct th *t, enum ng_tcp_state from, enum ng_tcp_state to)
+{
+	for (unsigned i = 0; i < t->ntrace; i++)
+		if (t->from[i] == from && t->to[i] == to)
+			return true;
+	return false;
+}
+
+/* The last state change recorded. */
+static inline enum ng_tcp_state th_last_state(const struct th *t)
+{
+	return t->ntrace ? t->to[t->ntrace - 1] : NG_TCP_CLOSED;
+}
+
+#endif

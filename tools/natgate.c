@@ -19,6 +19,9 @@ static const struct subcommand {
 } commands[] = {
     {"help", cmd_help, "show this help, or a subcommand's (natgate help NAME)"},
     {"version", cmd_version, "show the version"},
+    {"router", ng_cli_router, "NAPT router between a LAN and a WAN link, with port forwards"},
+    {"conntrack", ng_cli_conntrack, "list a running router's flows (--control PATH [--json])"},
+    {"stats", ng_cli_stats, "a running router's counters (--control PATH [--json])"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -301,8 +301,10 @@ const char *ng_tcp_flags_str(uint8_t flags, char *buf, size_t cap)
 		if (!(flags & (1u << i)))
 			continue;
 		int w = snprintf(buf + n, cap - n, "%s%s", n ? "+" : "", names[i]);
-		if (w < 0 || (size_t)w >= cap - n)
+		if (w < 0 || (size_t)w >= cap - n) {
+			buf[n] = '\0'; /* drop the partial name */
 			break;
+		}
 		n += (size_t)w;
 	}
 	return buf;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/run.sh - natgate's benchmarks, side by side with its peers, in one run, as ratios.
+#
+#   stacks : ng-httpd (natgate's TCP over a TAP) vs the kernel (over veth) vs lwIP (over a TAP),
+#            curl as the client: download/upload Gbit/s at MTU 1500 and 65520, GETs per second on
+#            keep-alive and on new connections, server CPU, instructions per byte (callgrind).
+#   nat    : `natgate router` vs the kernel's nftables NAT: TCP throughput each way and through a
+#            port forward, 1-byte request/response latency, new connections per second.
+#
+# The measuring scripts are the team's shared harnesses (../shared/bench, or $NG_SHARED_BENCH);
+# they create their own namespaces, keep all traffic inside them and remove them on exit.
+# Usage: bash bench/run.sh BUILD_DIR [stacks|nat|all]       (as root)
+set -u
+BUILD=${1:-build}
+WHAT=${2:-all}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${NG_SHARED_BENCH:-$TOP/../shared/bench}
+BIN=$(cd "$TOP/$BUILD/bin" 2>/dev/null && pwd) || { echo "bench: no $BUILD/bin (run make first)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench: run as root (namespaces)" >&2; exit 1; }
+[ -d "$SHARED" ] || { echo "bench: the shared harness $SHARED is missing (set NG_SHARED_BENCH)" >&2; exit 1; }
+OUT=${NG_BENCH_OUT:-/tmp/natgate-bench.$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+rc=0
+
+# ratio CSV SYS_COLUMN METRIC_COLUMN VALUE_COLUMN BASE KEYCOLS... : a table of value and value/BASE
+ratios() {
+	/usr/bin/python3 - "$@" <<'PY'
+import csv, sys, statistics
+path, syscol, mcol, vcol, base = sys.argv[1:6]
+keycols = sys.argv[6:]
+rows = list(csv.DictReader(open(path)))
+vals = {}
+systems = []
+for r in rows:
+    key = tuple(r[k] for k in keycols) + (r[mcol],)
+    try:
+        v = float(r[vcol])
+    except ValueError:
+        continue
+    vals.setdefault(key, {}).setdefault(r[syscol], []).append(v)
+    if r[syscol] not in systems:
+        systems.append(r[syscol])
+print("%-34s" % "metric" + "".join("%-22s" % s for s in systems))
+for key, per in vals.items():
+    line = "%-34s" % " ".join(key)
+    b = statistics.median(per[base]) if base in per else None
+    for s in systems:
+        if s not in per:
+            line += "%-22s" % "-"
+            continue
+        v = statistics.median(per[s])
+        cell = "%.4g" % v
+        if b and s != base:
+            cell += " (%.2fx)" % (v / b)
+        line += "%-22s" % cell
+    print(line)
+PY
+}
+
+if [ "$WHAT" = stacks ] || [ "$WHAT" = all ]; then
+	echo "== stacks: kernel, lwip, natgate (ratios against lwip)"
+	bash "$SHARED/stacks/stacks.sh" -I -C reno -s kernel,lwip,natgate -b "$BIN" -o "$OUT/stacks" || rc=1
+	[ -f "$OUT/stacks/results.csv" ] && ratios "$OUT/stacks/results.csv" system metric value lwip mtu | tee "$OUT/stacks-ratios.txt"
+fi
+if [ "$WHAT" = nat ] || [ "$WHAT" = all ]; then
+	echo "== nat: kernel nftables vs natgate router (ratios against the kernel)"
+	NATGATE_BIN=$BIN bash "$SHARED/peers.sh" -I -s kernel,natgate -o "$OUT/nat" || rc=1
+	[ -f "$OUT/nat/results.csv" ] && ratios "$OUT/nat/results.csv" system metric value kernel | tee "$OUT/nat-ratios.txt"
+fi
+echo "bench: results in $OUT"
+exit $rc

@@ -661,6 +661,12 @@ void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *
 		return;
 	}
 	ng_count(st, NG_CNT_TCP_RX, 1);
+	if (st->log.fn && st->log.level >= NG_LOG_TRACE) {
+		char fb[40];
+		ng_log(&st->log, NG_LOG_TRACE, "tcp in  %u>%u %s seq %u ack %u win %u len %u",
+		       seg.h.sport, seg.h.dport, ng_tcp_flags_str(seg.h.flags, fb, sizeof(fb)),
+		       seg.h.seq, seg.h.ack, seg.h.win, p->len - seg.h.hlen);
+	}
 	seg.data = ng_pkt_data(p) + seg.h.hlen;
 	seg.len = p->len - seg.h.hlen;
 	seg.src = ip->src;

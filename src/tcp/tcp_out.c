@@ -48,6 +48,12 @@ static int emit(struct ng_stack *st, uint32_t laddr, uint32_t raddr, struct ng_t
 		return -NG_EINVAL;
 	}
 	ng_count(st, NG_CNT_TCP_TX, 1);
+	if (st->log.fn && st->log.level >= NG_LOG_TRACE) {
+		char fb[40];
+		ng_log(&st->log, NG_LOG_TRACE, "tcp out %u>%u %s seq %u ack %u win %u len %u",
+		       h->sport, h->dport, ng_tcp_flags_str(h->flags, fb, sizeof(fb)), h->seq,
+		       h->ack, h->win, len);
+	}
 	if (h->flags & NG_TCP_RST)
 		ng_count(st, NG_CNT_TCP_RST_TX, 1);
 	return ng_ipv4_output(st, p, &o);
@@ -116,9 +122,12 @@ static uint8_t ackflag(const struct ng_tcp_sock *c)
 	return c->state == NG_TCP_SYN_SENT ? 0 : NG_TCP_ACK;
 }
 
+/* A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT has gone back, and an ACK
+ * with a sequence number the peer already passed would be unacceptable there (RFC 9293
+ * 3.10.7.4), its acknowledgement ignored, and answered by an ACK of its own. */
 void tcp_send_ack(struct ng_tcp_sock *c)
 {
-	tcp_xmit(c, c->snd_nxt, 0, NG_TCP_ACK);
+	tcp_xmit(c, c->snd_max, 0, NG_TCP_ACK);
 }
 
 /* RFC 5961 3.2 / 4.2 / 5.2 challenge ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. RFC 9293 asks for

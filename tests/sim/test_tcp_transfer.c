@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Two natgate stacks on the simulated wire, with seeded loss (up to 10%), duplication,
+ * reordering, bit corruption, delay and a bandwidth limit, transfer random data both ways and
+ * close. Every byte must arrive exactly once and in order, both ends must reach CLOSED (TIME_WAIT
+ * included) and no packet may leak. NG_SIM_SEEDS sets the number of seeds (default 500; fewer
+ * under the sanitizers, which run in CI as well); NG_SIM_SEED=N replays seed N alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "natgate/tcp.h"
+#include "stack_internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DEFAULT_SEEDS 250
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DEFAULT_SEEDS 250
+#endif
+#endif
+#ifndef DEFAULT_SEEDS
+#define DEFAULT_SEEDS 500
+#endif
+
+#define PORT 5001
+
+struct end {
+	const char *name;
+	struct ng_tcp_sock *s;
+	const uint8_t *tx;
+	size_t txlen, txoff;
+	const uint8_t *rx; /* what the other side sends */
+	size_t rxlen, rxoff;
+	bool eof, shut, closed, bad;
+	int err;
+	char why[160];
+};
+
+struct run {
+	struct ng_test_pair tp;
+	struct end a, b;
+	struct ng_tcp_sock *listener;
+};
+
+static void end_send(struct end *e)
+{
+	while (e->txoff < e->txlen) {
+		long n = ng_tcp_send(e->s, e->tx + e->txoff, e->txlen - e->txoff);
+		if (n <= 0) {
+			if (n < 0 && !e->err)
+				e->err = (int)n;
+			break;
+		}
+		e->txoff += (size_t)n;
+	}
+	if (e->txoff == e->txlen && !e->shut) {
+		e->shut = true;
+		ng_tcp_shutdown(e->s);
+	}
+}
+
+static void end_recv(struct end *e)
+{
+	static uint8_t buf[65536];
+
+	for (;;) {
+		long n = ng_tcp_recv(e->s, buf, sizeof(buf));
+		if (n == 0) {
+			if (e->rxoff != e->rxlen && !e->bad) {
+				e->bad = true;
+				snprintf(e->why, sizeof(e->why), "%s: EOF after %zu of %zu bytes",
+				         e->name, e->rxoff, e->rxlen);
+			}
+			e->eof = true;
+			break;
+		}
+		if (n < 0) {
+			if (n != -NG_EAGAIN && !e->err)
+				e->err = (int)n;
+			break;
+		}
+		if (e->rxoff + (size_t)n > e->rxlen || memcmp(buf, e->rx + e->rxoff, (size_t)n)) {
+			if (!e->bad)
+				snprintf(e->why, sizeof(e->why),
+				         "%s: wrong bytes at offset %zu (+%ld, expected %zu total)",
+				         e->name, e->rxoff, n, e->rxlen);
+			e->bad = true;
+		}
+		e->rxoff += (size_t)n;
+	}
+}
+
+static void on_event(struct ng_tcp_sock *s, void *ctx, unsigned ev)
+{
+	struct end *e = ctx;
+	(void)s;
+
+	if (ev & (NG_TCP_EV_CONNECTED | NG_TCP_EV_WRITABLE))
+		end_send(e);
+	if (ev & NG_TCP_EV_READABLE)
+		end_recv(e);
+	if (ev & NG_TCP_EV_ERROR) {
+		if (!e->err)
+			e->err = ng_tcp_error(e->s);
+	}
+	if ((ev & NG_TCP_EV_CLOSED) || (e->eof && e->shut && !e->closed)) {
+		if (ev & NG_TCP_EV_CLOSED && !e->eof && !e->err)
+			e->err = -NG_ECONNRESET;
+		if (!e->closed) {
+			e->closed = true;
+			ng_tcp_close(e->s);
+		}
+	}
+}
+
+static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *child)
+{
+	struct run *r = ctx;
+	(void)l;
+	r->b.s = child;
+	ng_tcp_set_callback(child, on_event, &r->b);
+	ng_tcp_close(r->listener); /* one connection is all we want */
+	r->listener = NULL;
+	end_send(&r->b);
+	end_recv(&r->b);
+}
+
+static void log_line(void *ctx, enum ng_log_level level, const char *msg)
+{
+	struct run *r = ctx;
+	(void)level;
+	printf("%8.3f %s\n", (double)(r->tp.now - 1000 * NG_NS_PER_SEC) / 1e9, msg);
+}
+
+/* NG_SIM_TRACE=1: every segment and state change of both stacks on stdout. */
+static void trace_on(struct run *r)
+{
+	if (!getenv("NG_SIM_TRACE"))
+		return;
+	r->tp.a->log = (struct ng_log){NG_LOG_TRACE, log_line, r};
+	r->tp.b->log = (struct ng_log){NG_LOG_TRACE, log_line, r};
+}
+
+static bool done(void *ctx)
+{
+	struct run *r = ctx;
+	return (r->a.closed && r->b.closed && ng_tcp_count(r->tp.a) == 0 &&
+	        ng_tcp_count(r->tp.b) == 0) ||
+	       r->a.err || r->b.err || r->a.bad || r->b.bad;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Size of one direction's transfer: mostly up to 256 KiB, every eighth seed up to 4 MiB. */
+static size_t pick_size(uint64_t *h)
+{
+	*h = mix(*h);
+	if ((*h & 7) == 0)
+		return (size_t)((*h >> 8) % (4u << 20));
+	return (size_t)((*h >> 8) % (256u << 10));
+}
+
+/* One seed; returns true if it passed, filling WHY otherwise. */
+static bool run_seed(uint64_t seed, char *why, size_t whylen)
+{
+	struct run r;
+	struct ng_sim_config w;
+	uint64_t h = mix(seed);
+	size_t na, nb;
+	uint8_t *da, *db;
+	bool ok;
+
+	memset(&r, 0, sizeof(r));
+	ng_sim_config_default(&w);
+	w.seed = seed + 1;
+	w.loss = (double)(h % 1001) / 10000.0; /* 0 .. 10% */
+	h = mix(h);
+	w.dup = (double)(h % 201) / 10000.0; /* 0 .. 2% */
+	h = mix(h);
+	w.reorder = (double)(h % 501) / 10000.0; /* 0 .. 5% */
+	h = mix(h);
+	w.corrupt = (double)(h % 101) / 10000.0; /* 0 .. 1% */
+	h = mix(h);
+	w.delay_ns = (h % 20 + 1) * NG_NS_PER_MS;
+	h = mix(h);
+	w.jitter_ns = (h % 3) * NG_NS_PER_MS;
+	h = mix(h);
+	w.rate_bps = (h & 1) ? 0 : 100000000ull;
+	na = pick_size(&h);
+	nb = pick_size(&h);
+	da = malloc(na + 1);
+	db = malloc(nb + 1);
+	assert_non_null(da);
+	assert_non_null(db);
+	ng_test_fill(da, na, seed * 2 + 1);
+	ng_test_fill(db, nb, seed * 2 + 2);
+
+	ng_test_pair_create(&r.tp, &w, seed);
+	trace_on(&r);
+	r.a = (struct end){.name = "A", .tx = da, .txlen = na, .rx = db, .rxlen = nb};
+	r.b = (struct end){.name = "B", .tx = db, .txlen = nb, .rx = da, .rxlen = na};
+	assert_int_equal(ng_tcp_listen(r.tp.b, 0, PORT, 8, on_accept, &r, NULL, &r.listener), 0);
+	assert_int_equal(
+	    ng_tcp_connect(r.tp.a, NG_IP4(10, 0, 0, 2), PORT, on_event, &r.a, NULL, &r.a.s), 0);
+	ok = ng_test_pair_run(&r.tp, done, &r, 4000 * NG_NS_PER_SEC);
+	why[0] = '\0';
+	if (getenv("NG_SIM_VERBOSE")) {
+		struct ng_sim_stats ss;
+		ng_sim_wire_stats(r.tp.la, &ss);
+		printf(
+		    "seed %llu: loss %.3f dup %.3f reord %.3f corrupt %.3f delay %llums rate %llu: "
+		    "A->B %zu/%zu B->A %zu/%zu, %.1f s virtual, frames %llu lost %llu corrupt %llu "
+		    "retrans A %llu B %llu\n",
+		    (unsigned long long)seed, w.loss, w.dup, w.reorder, w.corrupt,
+		    (unsigned long long)(w.delay_ns / NG_NS_PER_MS), (unsigned long long)w.rate_bps,
+		    r.b.rxoff, na, r.a.rxoff, nb, (double)(r.tp.now - 1000 * NG_NS_PER_SEC) / 1e9,
+		    (unsigned long long)ss.sent, (unsigned long long)ss.lost,
+		    (unsigned long long)ss.corrupted,
+		    (unsigned long long)ng_stack_stats(r.tp.a)->counters[NG_CNT_TCP_RETRANS],
+		    (unsigned long long)ng_stack_stats(r.tp.b)->counters[NG_CNT_TCP_RETRANS]);
+	}
+	if (r.a.bad || r.b.bad)
+		snprintf(why, whylen, "%s", r.a.bad ? r.a.why : r.b.why);
+	else if (r.a.err || r.b.err)
+		snprintf(why, whylen, "error A %s B %s (A got %zu/%zu, B got %zu/%zu)",
+		         ng_strerror(r.a.err), ng_strerror(r.b.err), r.a.rxoff, r.a.rxlen,
+		         r.b.rxoff, r.b.rxlen);
+	else if (!ok)
+		snprintf(
+		    why, whylen,
+		    "timed out: A sent %zu/%zu got %zu/%zu closed %d, B sent %zu/%zu got %zu/%zu "
+		    "closed %d, conns %zu/%zu",
+		    r.a.txoff, na, r.a.rxoff, nb, r.a.closed, r.b.txoff, nb, r.b.rxoff, na,
+		    r.b.closed, ng_tcp_count(r.tp.a), ng_tcp_count(r.tp.b));
+	else if (r.a.rxoff != nb || r.b.rxoff != na)
+		snprintf(why, whylen, "short: A got %zu/%zu, B got %zu/%zu", r.a.rxoff, nb,
+		         r.b.rxoff, na);
+	if (why[0]) {
+		ok = false;
+		/* leave the connections to the stack's teardown */
+		if (!r.a.closed && r.a.s)
+			ng_tcp_abort(r.a.s);
+		if (!r.b.closed && r.b.s)
+			ng_tcp_abort(r.b.s);
+	}
+	if (r.listener)
+		ng_tcp_close(r.listener);
+	ng_test_pair_destroy(&r.tp);
+	free(da);
+	free(db);
+	return ok;
+}
+
+static void test_transfer_seeds(void **state)
+{
+	const char *one = getenv("NG_SIM_SEED");
+	const char *many = getenv("NG_SIM_SEEDS");
+	uint64_t first = 1, n = DEFAULT_SEEDS, failed = 0;
+	char why[256];
+	(void)state;
+
+	if (one) {
+		first = strtoull(one, NULL, 0);
+		n = 1;
+	} else if (many) {
+		n = strtoull(many, NULL, 0);
+	}
+	for (uint64_t seed = first; seed < first + n; seed++) {
+		if (!run_seed(seed, why, sizeof(why))) {
+			failed++;
+			fprintf(stderr, "seed %llu FAILED: %s\n  replay: env NG_SIM_SEED=%llu %s\n",
+			        (unsigned long long)seed, why, (unsigned long long)seed,
+			        "build/tests/sim_test_tcp_transfer");
+		}
+	}
+	printf("tcp transfer: %llu seeds, %llu failed\n", (unsigned long long)n,
+	       (unsigned long long)failed);
+	assert_int_equal(failed, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_transfer_seeds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "gw/gw.h"
+#include "natgate/tcp.h"
 #include "stack_internal.h"
 #include "wire/wire_internal.h"
 
@@ -44,7 +45,7 @@ const char *ng_app_usage(void)
 	       "                    delay=5ms,jitter=1ms,dir=both|tx|rx\n"
 	       "  --seed N          seed of all randomness (default: random; shown at --log info)\n"
 	       "  --log LEVEL       error, warn (default), info, debug or trace\n"
-	       "  --trace           trace events\n";
+	       "  --trace           print every TCP state change on stderr\n";
 }
 
 /* A strict unsigned decimal (or 0x hex) number: digits only, no sign, no trailing junk. */
@@ -121,15 +122,22 @@ int ng_app_option(struct ng_app *a, int argc, char **argv, int *i)
 			           val);
 		a->tap = val;
 		break;
-	case 1: /* --addr */
-		if (!strchr(val, '/') || ng_ip4_parse(val, &a->addr, &a->prefix) || !a->addr ||
-		    !a->prefix)
+	case 1: /* --addr */ {
+		uint32_t addr;
+		uint8_t prefix;
+		if (!strchr(val, '/') || ng_ip4_parse(val, &addr, &prefix) || !addr || !prefix)
 			return bad(a, "--addr '%s': want A.B.C.D/P, e.g. 10.0.0.2/24", val);
+		a->addr = addr;
+		a->prefix = prefix;
 		break;
-	case 2: /* --gw */
-		if (ng_ip4_parse(val, &a->gw, NULL) || !a->gw)
+	}
+	case 2: /* --gw */ {
+		uint32_t gw;
+		if (ng_ip4_parse(val, &gw, NULL) || !gw)
 			return bad(a, "--gw '%s': want A.B.C.D", val);
+		a->gw = gw;
 		break;
+	}
 	case 3: /* --mtu */
 		if (parse_u64(val, &v) || v < 68 || v > 65520)
 			return bad(a, "--mtu '%s': want a number from 68 to 65520", val);
@@ -180,6 +188,20 @@ static void app_log(void *ctx, enum ng_log_level level, const char *msg)
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fprintf(stderr, "%s.%06ld %s %s: %s\n", when, (long)(wall % (int64_t)NG_NS_PER_SEC / 1000),
 	        a->prog, (unsigned)level < 5 ? level_names[level] : "?", msg);
+}
+
+/* --trace: every TCP state change of the stack's own sockets, one line on stderr. */
+static void app_tcp_trace(void *ctx, const struct ng_tcp_sock *s, enum ng_tcp_state from,
+                          enum ng_tcp_state to, const char *cause)
+{
+	struct ng_tcp_info ti;
+	char line[200], la[16], ra[16];
+
+	ng_tcp_get_info(s, &ti);
+	snprintf(line, sizeof(line), "tcp %s:%u %s:%u %s -> %s (%s)", ng_ip4_str(ti.local_addr, la),
+	         ti.local_port, ng_ip4_str(ti.remote_addr, ra), ti.remote_port,
+	         ng_tcp_state_name(from), ng_tcp_state_name(to), cause ? cause : "");
+	app_log(ctx, NG_LOG_TRACE, line);
 }
 
 static void on_signal(int sig)
@@ -279,6 +301,8 @@ int ng_app_start(struct ng_app *a)
 		msg = "cannot configure the interface";
 		goto fail_msg;
 	}
+	if (a->trace)
+		ng_tcp_set_trace(a->st, app_tcp_trace, a);
 	rc = ng_loop_create(&a->loop);
 	if (!rc)
 		rc = ng_loop_add_stack(a->loop, a->st);

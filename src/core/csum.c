@@ -119,19 +119,33 @@ uint16_t ng_csum_update32(uint16_t csum, uint32_t old, uint32_t new_)
 	return (uint16_t)~fold64(s);
 }
 
-/* Copy LEN bytes from SRC to DST and add their sum to SUM in the same pass. */
+/* Copy LEN bytes from SRC to DST and add their sum to SUM in the same pass (the bytes are summed
+ * while they are in registers, with the same four carry chains as sum_host). */
 uint64_t ng_csum_copy(void *dst, const void *src, size_t len, uint64_t sum)
 {
 	const uint8_t *s = src;
 	uint8_t *d = dst;
-	uint64_t a = 0, tail = 0;
+	uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, tail = 0;
 	uint16_t f;
 
+	while (len >= 32) {
+		uint64_t v[4];
+
+		memcpy(v, s, sizeof(v));
+		memcpy(d, v, sizeof(v));
+		a0 = add_carry(a0, v[0]);
+		a1 = add_carry(a1, v[1]);
+		a2 = add_carry(a2, v[2]);
+		a3 = add_carry(a3, v[3]);
+		s += 32;
+		d += 32;
+		len -= 32;
+	}
 	while (len >= 8) {
 		uint64_t v = load64(s);
 
 		memcpy(d, &v, sizeof(v));
-		a = add_carry(a, v);
+		a0 = add_carry(a0, v);
 		s += 8;
 		d += 8;
 		len -= 8;
@@ -140,8 +154,10 @@ uint64_t ng_csum_copy(void *dst, const void *src, size_t len, uint64_t sum)
 		memcpy(&tail, s, len);
 		memcpy(d, s, len);
 	}
-	a = add_carry(a, tail);
-	f = fold64(a);
+	a1 = add_carry(a1, tail);
+	a0 = add_carry(a0, a1);
+	a2 = add_carry(a2, a3);
+	f = fold64(add_carry(a0, a2));
 	if (!HOST_IS_BE)
 		f = (uint16_t)((f >> 8) | (f << 8));
 	return add_carry(sum, f);

@@ -106,6 +106,7 @@ struct ng_trace_dir {
 	uint32_t dup_run;
 	bool fin;
 	bool rst;
+	uint8_t syns; /* 1: a bare SYN was sent, 2: a SYN+ACK was sent */
 	uint32_t nholes;
 	struct {
 		uint32_t lo, hi;

@@ -85,8 +85,19 @@ static enum ng_trace_skip decode_ipv4(const uint8_t *b, size_t caplen, size_t wi
 	p->dst = ip.dst;
 	p->truncated = have < l4len;
 	if (p->truncated) {
-		if (ng_tcp_parse_nocsum(b + ip.hlen, have, &p->tcp) != NG_DROP_NONE)
-			return NG_TRACE_SKIP_TCP_BAD;
+		if (ng_tcp_parse_nocsum(b + ip.hlen, have, &p->tcp) != NG_DROP_NONE) {
+			/* the snap length cut into the options: read the fixed header alone */
+			uint8_t fixed[NG_TCP_HLEN];
+			if (have < NG_TCP_HLEN)
+				return NG_TRACE_SKIP_TCP_BAD;
+			memcpy(fixed, b + ip.hlen, NG_TCP_HLEN);
+			uint8_t hlen = (uint8_t)((fixed[12] >> 4) * 4);
+			fixed[12] = (uint8_t)((NG_TCP_HLEN / 4) << 4 | (fixed[12] & 0x0f));
+			if (hlen < NG_TCP_HLEN ||
+			    ng_tcp_parse_nocsum(fixed, NG_TCP_HLEN, &p->tcp) != NG_DROP_NONE)
+				return NG_TRACE_SKIP_TCP_BAD;
+			p->tcp.hlen = hlen;
+		}
 	} else {
 		enum ng_drop d = ng_tcp_parse(b + ip.hlen, have, ip.src, ip.dst, &p->tcp);
 		if (d == NG_DROP_TCP_CSUM) {
@@ -356,10 +367,10 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 	bool syn = f & NG_TCP_SYN, fin = f & NG_TCP_FIN, rst = f & NG_TCP_RST;
 	uint32_t len = e->p.payload + (syn ? 1 : 0) + (fin ? 1 : 0);
 	uint32_t end = h->seq + len;
-	/* about one RTT: reordering shows up sooner than a retransmission can */
+	/* half an RTT (at most 3 ms): reordering shows up sooner than a retransmission can */
 	uint64_t ooo_ns = 3000000;
-	if (c->ack_ns && c->syn_ns && c->ack_ns > c->syn_ns)
-		ooo_ns = c->ack_ns - c->syn_ns;
+	if (c->handshake_done && (c->ack_ns - c->syn_ns) / 2 < ooo_ns)
+		ooo_ns = (c->ack_ns - c->syn_ns) / 2;
 
 	d->segs++;
 	d->payload_all += e->p.payload;
@@ -370,9 +381,12 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 		d->next = h->seq;
 	}
 	if (rst) {
-		d->rst = true;
+		if (e->verdict == NG_TRACK_OK)
+			d->rst = true;
 	} else if (syn && h->seq == d->isn && seq_lt(h->seq, d->next)) {
-		e->marks |= NG_TRACE_M_RETRANS; /* the SYN again */
+		/* the same SYN again (a SYN+ACK after a bare SYN is a simultaneous open) */
+		if (d->syns & (f & NG_TCP_ACK ? 2 : 1))
+			e->marks |= NG_TRACE_M_RETRANS;
 	} else if (len > 0) {
 		if (seq_lt(d->next, h->seq)) {
 			e->marks |= NG_TRACE_M_GAP;
@@ -400,6 +414,8 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 	} else if (e->p.payload == 0 && h->seq + 1 == d->next && !syn && !fin && o->isn_known) {
 		e->marks |= NG_TRACE_M_KEEPALIVE; /* zero-byte probe one behind the edge */
 	}
+	if (syn && !rst)
+		d->syns |= f & NG_TCP_ACK ? 2 : 1;
 	if (e->marks & NG_TRACE_M_RETRANS)
 		d->retrans++;
 	if (fin)
@@ -435,7 +451,7 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 static void handshake_times(struct ng_trace_conn *c, const struct ng_trace_ev *e)
 {
 	uint8_t f = e->p.tcp.flags;
-	if (c->handshake_done)
+	if (c->handshake_done || c->tr.simultaneous_open)
 		return;
 	if (e->dir == 0 && (f & (NG_TCP_SYN | NG_TCP_ACK)) == NG_TCP_SYN && !c->synack_ns)
 		c->syn_ns = e->p.ts_ns; /* the last SYN before the answer */
@@ -475,6 +491,26 @@ int ng_trace_add(struct ng_trace *t, const struct ng_trace_pkt *p)
 		dir = c->addr[0] == p->src && c->port[0] == p->tcp.sport ? 0 : 1;
 	}
 	c->last_ns = p->ts_ns;
+	struct ng_trace_ev ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.p = *p;
+	ev.dir = (uint8_t)dir;
+
+	bool fresh = !c->tr.side[0].isn_known && !c->tr.side[1].isn_known && !c->tr.picked_up;
+	enum ng_track_verdict v;
+	if (fresh && !(f & NG_TCP_SYN) && !(f & NG_TCP_RST))
+		v = ng_tcp_track_pickup(&c->tr, dir, &p->tcp, p->payload);
+	else
+		v = ng_tcp_track_segment(&c->tr, dir, &p->tcp, p->payload);
+	ev.verdict = (uint8_t)v;
+	ev.st[0] = (uint8_t)c->tr.side[0].state;
+	ev.st[1] = (uint8_t)c->tr.side[1].state;
+	if (v == NG_TRACK_OK)
+		handshake_times(c, &ev);
+	analyse(c, &ev);
+
+	/* Every connection is analysed (so that numbering and port reuse stay right under a
+	 * filter); only the selected ones keep their events. */
 	if (!c->keep) {
 		t->skipped[NG_TRACE_SKIP_FILTERED]++;
 		return 0;
@@ -485,30 +521,13 @@ int ng_trace_add(struct ng_trace *t, const struct ng_trace_pkt *p)
 	}
 	if (c->nev == c->cap) {
 		size_t n = c->cap ? c->cap * 2 : 16;
-		struct ng_trace_ev *v = realloc(c->ev, n * sizeof(*v));
-		if (!v)
+		struct ng_trace_ev *nv = realloc(c->ev, n * sizeof(*nv));
+		if (!nv)
 			return -1;
-		c->ev = v;
+		c->ev = nv;
 		c->cap = n;
 	}
-	struct ng_trace_ev *e = &c->ev[c->nev];
-	memset(e, 0, sizeof(*e));
-	e->p = *p;
-	e->dir = (uint8_t)dir;
-
-	bool fresh = !c->tr.side[0].isn_known && !c->tr.side[1].isn_known && !c->tr.picked_up;
-	enum ng_track_verdict v;
-	if (fresh && !(f & NG_TCP_SYN) && !(f & NG_TCP_RST))
-		v = ng_tcp_track_pickup(&c->tr, dir, &p->tcp, p->payload);
-	else
-		v = ng_tcp_track_segment(&c->tr, dir, &p->tcp, p->payload);
-	e->verdict = (uint8_t)v;
-	e->st[0] = (uint8_t)c->tr.side[0].state;
-	e->st[1] = (uint8_t)c->tr.side[1].state;
-	if (v == NG_TRACK_OK)
-		handshake_times(c, e);
-	analyse(c, e);
-	c->nev++;
+	c->ev[c->nev++] = ev;
 	t->nev++;
 	return 0;
 }

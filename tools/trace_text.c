@@ -182,13 +182,15 @@ static void summary(FILE *out, const struct ng_trace_conn *c)
 		}
 	}
 	fprintf(out,
-	        "  summary  client -> server: %s in %" PRIu32 " segments, "
-	        "server -> client: %s in %" PRIu32 " segments\n",
-	        ng_trace_bytes(by[0], b0, sizeof(b0)), c->d[0].segs,
-	        ng_trace_bytes(by[1], b1, sizeof(b1)), c->d[1].segs);
+	        "  summary  client -> server: %s in %" PRIu32 " segment%s, "
+	        "server -> client: %s in %" PRIu32 " segment%s\n",
+	        ng_trace_bytes(by[0], b0, sizeof(b0)), c->d[0].segs, c->d[0].segs == 1 ? "" : "s",
+	        ng_trace_bytes(by[1], b1, sizeof(b1)), c->d[1].segs, c->d[1].segs == 1 ? "" : "s");
 	fprintf(out, "           ");
 	if (c->handshake_done && c->ack_ns >= c->syn_ns)
 		fprintf(out, "RTT %.3f ms (handshake)", (double)(c->ack_ns - c->syn_ns) / 1e6);
+	else if (c->tr.simultaneous_open)
+		fprintf(out, "RTT unknown (simultaneous open)");
 	else
 		fprintf(out, "RTT unknown (no full handshake)");
 	fprintf(out, ", %" PRIu32 " retransmission%s, ended: %s\n",

@@ -5,10 +5,17 @@
  * is put in promiscuous mode through a socket membership, which ends when the socket closes) and
  * can send any frame out of it. The stack uses the interface's own MAC, so peers reach it as
  * they would the interface. The kernel must keep its hands off that traffic: give the interface
- * no IP address (or the kernel will answer ARP and reset TCP connections too) and turn off
- * TSO/GSO/GRO on it and on a veth peer (`ethtool -K DEV tso off gso off gro off`), since a packet
- * socket sees the kernel's large segments before they are cut to the MTU; such frames are
- * dropped (rx_errors) when they do not fit a packet buffer, or counted by the stack as oversize.
+ * no IP address, or the kernel will answer ARP and reset TCP connections too.
+ *
+ * Offloads. A packet socket sees frames as the kernel built them, before any NIC would have
+ * finished them: a local peer's (veth) UDP and TCP checksums may be only partial, and its TCP
+ * segments may be one 64 KiB "super-segment" (TSO/GSO). With PACKET_VNET_HDR every frame comes
+ * with a virtio-net header that says so, and the link finishes the work a NIC would have done:
+ * it completes partial checksums (RFC 1071 sum from csum_start, stored at csum_offset) and cuts
+ * TCP/IPv4 super-segments into MTU-sized segments (sequence numbers advanced, FIN/PSH only on the
+ * last, CWR only on the first, IP ID incremented, both checksums recomputed), so the stack only
+ * ever sees ordinary frames. Other GSO kinds (UDP, IPv6) are dropped and counted in rx_errors.
+ * Without PACKET_VNET_HDR (very old kernels) turn these offloads off on the peer instead.
  * Our own transmissions are not looped back to us (PACKET_IGNORE_OUTGOING, and the packet type
  * is checked as well for kernels without it).
  */
@@ -16,12 +23,14 @@
 #include <linux/if.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "link/link_internal.h"
@@ -31,9 +40,14 @@ struct packet_link {
 	struct ng_link l;
 	int fd;
 	int ifindex;
-	uint8_t *scratch; /* frames are read here and dropped when the pool is empty */
+	bool vnet;        /* frames carry a struct virtio_net_hdr in front */
+	uint8_t *scratch; /* every frame is read here first, then copied or segmented */
 	uint32_t scratch_len;
+	struct ng_frameq segs; /* segments cut from a super-segment, waiting for recv */
 };
+
+/* The largest frame the kernel can hand us: a 64 KiB GSO super-segment plus Ethernet/VLAN. */
+#define SCRATCH_LEN (65536 + 64)
 
 static struct packet_link *to_packet(const struct ng_link *l)
 {
@@ -48,9 +62,30 @@ static int packet_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 	int rc = 0;
 
 	(void)now;
-	do
-		n = send(k->fd, ng_pkt_data(p), p->len, MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
+	if (k->vnet) {
+		/* An all-zero virtio-net header: a finished frame, nothing for the kernel to do. */
+		struct virtio_net_hdr vh;
+		struct iovec iov[2];
+		struct msghdr msg;
+
+		memset(&vh, 0, sizeof(vh));
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		iov[1].iov_base = ng_pkt_data(p);
+		iov[1].iov_len = p->len;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = 2;
+		do
+			n = sendmsg(k->fd, &msg, MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			n -= (ssize_t)sizeof(vh);
+	} else {
+		do
+			n = send(k->fd, ng_pkt_data(p), p->len, MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+	}
 	if (n != (ssize_t)p->len) {
 		l->tx_errors++;
 		rc = n < 0 ? (errno == EAGAIN ? -NG_ENOBUFS : -errno) : -NG_EMSGSIZE;
@@ -62,45 +97,149 @@ static int packet_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 	return rc;
 }
 
+/* Complete a partial checksum as a NIC would: the field at CSUM_START + CSUM_OFFSET holds the
+ * pseudo-header sum, so the sum of everything from CSUM_START on is the final checksum. */
+static bool finish_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *vh)
+{
+	size_t start = vh->csum_start, at = start + vh->csum_offset;
+
+	if (start >= len || at + 2 > len)
+		return false;
+	ng_put16(f + at, ng_csum(f + start, len - start));
+	return true;
+}
+
+/* Cut the TCP/IPv4 super-segment F (LEN bytes) into segments of at most MSS payload bytes, each
+ * a packet of POOL queued on K->segs. Headers are checked with the wire parsers first. Returns
+ * the number of segments queued (0 when the frame was malformed or the pool ran dry first). */
+static unsigned segment_tcp4(struct packet_link *k, struct ng_pktpool *pool, const uint8_t *f,
+                             size_t len, uint32_t mss)
+{
+	struct ng_eth_hdr eh;
+	struct ng_ipv4_hdr ip;
+	struct ng_tcp_hdr th;
+	size_t l3 = NG_ETH_HLEN, l4, hdrs, payload, off;
+	unsigned n = 0;
+
+	if (ng_eth_parse(f, len, &eh) != NG_DROP_NONE || eh.type != NG_ETH_P_IPV4 ||
+	    ng_ipv4_parse(f + l3, len - l3, &ip) != NG_DROP_NONE || ip.proto != NG_IP_PROTO_TCP ||
+	    ng_ipv4_is_fragment(&ip))
+		return 0;
+	l4 = l3 + ip.hlen;
+	if (ng_tcp_parse_nocsum(f + l4, ip.tot_len - ip.hlen, &th) != NG_DROP_NONE || !mss)
+		return 0;
+	hdrs = l4 + th.hlen;
+	payload = l3 + ip.tot_len - hdrs;
+	for (off = 0; off < payload || (off == 0 && payload == 0); off += mss) {
+		size_t seg = payload - off < mss ? payload - off : mss;
+		size_t tcp_len = th.hlen + seg;
+		struct ng_pkt *p = ng_pkt_alloc(pool);
+		uint8_t *d, *t;
+		uint64_t sum;
+
+		if (!p || ng_pkt_tailroom(p) < hdrs + seg) {
+			ng_pkt_free(p);
+			break;
+		}
+		d = ng_pkt_put(p, (uint32_t)(hdrs + seg));
+		memcpy(d, f, hdrs);
+		memcpy(d + hdrs, f + hdrs + off, seg);
+		/* IPv4: total length, ID, header checksum */
+		ng_put16(d + l3 + 2, (uint16_t)(ip.hlen + tcp_len));
+		ng_put16(d + l3 + 4, (uint16_t)(ip.id + n));
+		ng_put16(d + l3 + 10, 0);
+		ng_put16(d + l3 + 10, ng_csum(d + l3, ip.hlen));
+		/* TCP: sequence number, flags, checksum */
+		t = d + l4;
+		ng_put32(t + 4, th.seq + (uint32_t)off);
+		if (off + seg < payload)
+			t[13] &= (uint8_t) ~(NG_TCP_FIN | NG_TCP_PSH);
+		if (off)
+			t[13] &= (uint8_t)~NG_TCP_CWR;
+		ng_put16(t + 16, 0);
+		sum = ng_csum_pseudo(ip.src, ip.dst, NG_IP_PROTO_TCP, (uint16_t)tcp_len);
+		ng_put16(t + 16, ng_csum_finish(ng_csum_add(sum, t, tcp_len)));
+		ng_frameq_insert(&k->segs, p, 0);
+		n++;
+		if (!payload)
+			break;
+	}
+	return n;
+}
+
+/* Account for P and hand it over. */
+static struct ng_pkt *deliver(struct ng_link *l, struct ng_pkt *p, uint64_t now)
+{
+	p->ts = now;
+	l->rx_frames++;
+	l->rx_bytes += p->len;
+	return p;
+}
+
 /* The next frame that arrived on the interface, in a packet of POOL; NULL when none is waiting.
- * Frames we sent ourselves, frames longer than the buffer, and frames finding the pool empty
- * are skipped (the last two counted in rx_errors). */
+ * Offloaded frames are finished first (see the top of the file). Frames we sent ourselves are
+ * skipped; frames that are too long, malformed super-segments, and frames finding the pool empty
+ * are dropped and counted in rx_errors. */
 static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, uint64_t now)
 {
 	struct packet_link *k = to_packet(l);
 	unsigned tries;
 
 	for (tries = 0; tries < 64; tries++) {
-		struct ng_pkt *p = ng_pkt_alloc(pool);
-		uint8_t *buf = p ? ng_pkt_data(p) : k->scratch;
-		size_t room = p ? ng_pkt_tailroom(p) : k->scratch_len;
+		struct virtio_net_hdr vh;
 		struct sockaddr_ll from;
-		socklen_t flen = sizeof(from);
+		struct iovec iov[2];
+		struct msghdr msg;
+		struct ng_pkt *p = ng_frameq_pop_due(&k->segs, UINT64_MAX);
 		ssize_t n;
+		size_t flen;
 
+		if (p)
+			return deliver(l, p, now);
+		memset(&vh, 0, sizeof(vh));
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		iov[1].iov_base = k->scratch;
+		iov[1].iov_len = k->scratch_len;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_iov = k->vnet ? iov : iov + 1;
+		msg.msg_iovlen = k->vnet ? 2 : 1;
 		do
-			n = recvfrom(k->fd, buf, room, MSG_TRUNC, (struct sockaddr *)&from, &flen);
+			n = recvmsg(k->fd, &msg, MSG_TRUNC);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				l->rx_errors++;
-			ng_pkt_free(p);
 			return NULL;
 		}
-		if (from.sll_pkttype == PACKET_OUTGOING) {
-			ng_pkt_free(p);
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		flen = (size_t)n - (k->vnet ? sizeof(vh) : 0);
+		if (flen > k->scratch_len) {
+			l->rx_errors++;
 			continue;
 		}
-		if (!p || (size_t)n > room) {
+		if ((vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4) {
+			if (!segment_tcp4(k, pool, k->scratch, flen, vh.gso_size))
+				l->rx_errors++;
+			continue;
+		}
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+		    ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		     !finish_csum(k->scratch, flen, &vh))) {
+			l->rx_errors++;
+			continue;
+		}
+		p = ng_pkt_alloc(pool);
+		if (!p || ng_pkt_tailroom(p) < flen) {
 			l->rx_errors++;
 			ng_pkt_free(p);
 			continue;
 		}
-		ng_pkt_put(p, (uint32_t)n);
-		p->ts = now;
-		l->rx_frames++;
-		l->rx_bytes += (uint64_t)n;
-		return p;
+		memcpy(ng_pkt_put(p, (uint32_t)flen), k->scratch, flen);
+		return deliver(l, p, now);
 	}
 	return NULL;
 }
@@ -115,6 +254,7 @@ static void packet_destroy(struct ng_link *l)
 {
 	struct packet_link *k = to_packet(l);
 
+	ng_frameq_free(&k->segs);
 	close(k->fd);
 	free(k->scratch);
 	free(k);
@@ -182,12 +322,14 @@ int ng_packet_open(const char *ifname, struct ng_link **out, const char **errmsg
 	}
 	memcpy(k->l.mac, ifr.ifr_hwaddr.sa_data, 6);
 	what = "allocating";
-	k->scratch_len = k->l.mtu + NG_ETH_HLEN;
+	k->scratch_len = NG_MAX(SCRATCH_LEN, k->l.mtu + NG_ETH_HLEN + 64);
 	k->scratch = malloc(k->scratch_len);
 	if (!k->scratch) {
 		errno = ENOMEM;
 		goto fail;
 	}
+	/* Offload information with every frame (see the top of the file), if the kernel can. */
+	k->vnet = !setsockopt(k->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one));
 	/* Best effort: older kernels loop our frames back, recv() skips those by packet type. */
 	(void)setsockopt(k->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	memset(&sll, 0, sizeof(sll));

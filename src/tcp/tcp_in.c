@@ -421,8 +421,16 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	uint32_t wnd = c->rb.size - c->rb.len;
 	bool syn = fl & NG_TCP_SYN, fin = fl & NG_TCP_FIN;
 
+	/* simultaneous open: the peer's SYN+ACK crossed ours; its SYN is the one we already took,
+	 * so it counts as the ACK of our SYN (as Linux does; strictly it is unacceptable) */
+	if (c->state == NG_TCP_SYN_RECEIVED && !c->passive && syn && (fl & NG_TCP_ACK) &&
+	    seq + 1 == c->rcv_nxt && len == 0 && !fin) {
+		syn = false;
+		seq++;
+		c->ack_now = true;
+	}
 	/* step 1: sequence number check */
-	if (!acceptable(c, seq, tcp_seg_seqlen(seg), wnd)) {
+	if (!acceptable(c, seq, len + syn + fin, wnd)) {
 		/* RCV.WND zero: still take a valid ACK, URG or RST at RCV.NXT (3.10.7.4) */
 		if (!(wnd == 0 && seq == c->rcv_nxt)) {
 			if (!(fl & NG_TCP_RST)) {

@@ -195,6 +195,13 @@ static void output(struct ng_tcp_sock *c, bool force)
 		if (c->ack_now)
 			tcp_send_ack(c);
 		return;
+	case NG_TCP_SYN_RECEIVED:
+		/* the ACK owed is our SYN+ACK again (the peer probably lost it) */
+		if (c->ack_now) {
+			c->ack_now = false;
+			tcp_send_syn(c);
+		}
+		return;
 	default:
 		return;
 	}

@@ -209,7 +209,7 @@ static void keep_fire(struct ng_timer *t, uint64_t now)
 	struct ng_tcp_sock *c = ng_container_of(t, struct ng_tcp_sock, keep);
 
 	if (c->state == NG_TCP_TIME_WAIT) {
-		tcp_set_state(c, NG_TCP_CLOSED, "2MSL timeout");
+		tcp_drop(c, 0, "2MSL timeout");
 	} else if (c->state == NG_TCP_FIN_WAIT_2 && !c->owned) {
 		tcp_drop(c, 0, "FIN_WAIT_2 timeout");
 	} else if (c->opts.keepalive && tcp_synchronized(c->state)) {

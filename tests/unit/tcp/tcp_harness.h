@@ -256,4 +256,46 @@ static inline enum ng_tcp_state th_last_state(const struct th *t)
 	return t->ntrace ? t->to[t->ntrace - 1] : NG_TCP_CLOSED;
 }
 
+/* The peer's port and natgate's listening port in the server-role helpers. */
+#define TH_PPORT 40000
+#define TH_SPORT 80
+
+/* natgate as server: listener on TH_SPORT, ISN 2000; the peer (ISN 100, window WIN, options
+ * OPT) completes the handshake. Returns the accepted child; *L the listener. */
+static inline struct ng_tcp_sock *th_server(struct th *t, struct ng_tcp_sock **l,
+                                            const struct ng_tcp_sockopts *so, uint16_t win,
+                                            const struct ng_tcp_opts *opt)
+{
+	struct th_seg s;
+
+	ng_tcp_test_set_isn(t->st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t->st, 0, TH_SPORT, 4, th_accept, t, so, l), 0);
+	th_send_opt(t, TH_PPORT, TH_SPORT, 100, 0, NG_TCP_SYN, win, NULL, 0, opt, 0);
+	th_expect(t, &s, NG_TCP_SYN | NG_TCP_ACK, 2000, 101, 0);
+	th_send(t, TH_PPORT, TH_SPORT, 101, 2001, NG_TCP_ACK, win, NULL, 0);
+	assert_non_null(t->accepted);
+	assert_int_equal(ng_tcp_get_state(t->accepted), NG_TCP_ESTABLISHED);
+	th_expect_none(t);
+	return t->accepted;
+}
+
+/* natgate as client, ISN 100, against a peer with ISN 2000 on port 80 (window WIN, options
+ * OPT on the SYN+ACK). Returns the socket; *LPORT natgate's port. */
+static inline struct ng_tcp_sock *th_client(struct th *t, uint16_t *lport,
+                                            const struct ng_tcp_sockopts *so, uint16_t win,
+                                            const struct ng_tcp_opts *opt)
+{
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+
+	ng_tcp_test_set_isn(t->st, true, 100);
+	assert_int_equal(ng_tcp_connect(t->st, TH_PEER, 80, th_event, t, so, &c), 0);
+	th_expect(t, &s, NG_TCP_SYN, 100, 0, 0);
+	*lport = s.h.sport;
+	th_send_opt(t, 80, *lport, 2000, 101, NG_TCP_SYN | NG_TCP_ACK, win, NULL, 0, opt, 0);
+	th_expect(t, &s, NG_TCP_ACK, 101, 2001, 0);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_ESTABLISHED);
+	return c;
+}
+
 #endif

@@ -476,8 +476,7 @@ struct nat_flow *nat_flow_create(struct ng_nat *n, uint8_t proto, uint32_t in_ad
 			timer_rearm(n);
 	}
 	ng_count(n->st, NG_CNT_NAT_FLOWS_CREATED, 1);
-	if (n->cfg.log_flows)
-		nat_flow_log(n, f, "new");
+	f->flags |= NAT_F_NEW; /* logged by the caller once its first packet was tracked */
 	return f;
 refuse:
 	n->refused++;

@@ -300,6 +300,16 @@ static void unhold(struct ng_nat *n, uint32_t rem_addr, uint16_t rem_port, uint1
 	}
 }
 
+/* The --log-flows line of a flow just created, with the state its first packet gave it. */
+static void log_new(struct ng_nat *n, struct nat_flow *f)
+{
+	if (!(f->flags & NAT_F_NEW))
+		return;
+	f->flags &= (uint8_t)~NAT_F_NEW;
+	if (n->cfg.log_flows)
+		nat_flow_log(n, f, "new");
+}
+
 /* Feed a TCP segment of X travelling OUTBOUND to F's tracker and refresh F. False if the
  * segment must be dropped (consumed). */
 static bool track(struct ng_nat *n, struct nat_flow *f, struct xpkt *x, bool outbound)
@@ -313,9 +323,10 @@ static bool track(struct ng_nat *n, struct nat_flow *f, struct xpkt *x, bool out
 		f->flags |= NAT_F_REPLIED;
 	if (x->proto != NG_IP_PROTO_TCP) {
 		nat_flow_touch(n, f, x->proto == NG_IP_PROTO_UDP ? NG_NAT_T_UDP : NG_NAT_T_ICMP);
+		log_new(n, f);
 		return true;
 	}
-	if (n->cfg.trace)
+	if (n->cfg.trace && !(f->flags & NAT_F_NEW))
 		before = nat_flow_state(n, f);
 	/* a new connection reusing the ports of a finished one starts a fresh track */
 	if (ng_tcp_track_done(&f->trk) && tcp_pure_syn(x)) {
@@ -344,6 +355,7 @@ static bool track(struct ng_nat *n, struct nat_flow *f, struct xpkt *x, bool out
 	else
 		c = NG_NAT_T_TCP_TRANS;
 	nat_flow_touch(n, f, c);
+	log_new(n, f);
 	if (before) {
 		const char *after = nat_flow_state(n, f);
 		if (strcmp(before, after)) {

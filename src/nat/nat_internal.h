@@ -13,6 +13,7 @@
 /* flow flags */
 #define NAT_F_INBOUND 0x01 /* the first packet came from outside (forward or open filtering) */
 #define NAT_F_REPLIED 0x02 /* a packet was seen in the direction opposite to the first */
+#define NAT_F_NEW     0x04 /* created by the packet being handled: logged once it is tracked */
 
 /*
  * A mapping (RFC 4787 terms): one inside endpoint (proto, in_addr, in_port) bound to one outside

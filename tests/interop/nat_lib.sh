@@ -2,8 +2,9 @@
 # nat_lib.sh - the NAT interop tests' topology, sourced after lib.sh:
 #
 #   h1 192.168.50.10 --+                                              +-- out 203.0.113.1 (gw)
-#                      br0 (ns lan) -- nglan0 [natgate router] ngwan0 --  203.0.113.3, 198.51.100.1
-#   h2 192.168.50.11 --+               192.168.50.1      203.0.113.2
+#                      br0 (ns lan) -- nglan0 [natgate router] ngwan0 --  203.0.113.3
+#   h2 192.168.50.11 --+               192.168.50.1      203.0.113.2         |  (routes)
+#                                                                  far 198.51.100.2
 #
 # natgate creates both TAPs in its own namespace; they are then moved into the lan (bridge) and
 # out namespaces. All hosts use the kernel's stack.
@@ -14,6 +15,7 @@ NAT_OUT=203.0.113.1
 NAT_OUT2=203.0.113.3
 NAT_H1=192.168.50.10
 NAT_H2=192.168.50.11
+NAT_FAR=198.51.100.2
 NAT_CTL=$NG_TMP/natgate.ctl
 
 # nat_setup [extra natgate router options...]: sets ns_rtr ns_lan ns_h1 ns_h2 ns_out, rtr_pid.
@@ -45,7 +47,15 @@ nat_setup()
 	done
 	ip -n "$ns_out" addr add $NAT_OUT/24 dev ngwan0
 	ip -n "$ns_out" addr add $NAT_OUT2/24 dev ngwan0
-	ip -n "$ns_out" addr add 198.51.100.1/24 dev lo
+	# a second outside network behind the outside host (a kernel router): 198.51.100.2 in ns_far
+	ng_ns_new ns_far
+	ip -n "$ns_out" link add far0 type veth peer name eth0 netns "$ns_far"
+	ip -n "$ns_out" addr add 198.51.100.1/24 dev far0
+	ip -n "$ns_out" link set far0 up
+	ip netns exec "$ns_out" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$ns_far" addr add $NAT_FAR/24 dev eth0
+	ip -n "$ns_far" link set eth0 up
+	ip -n "$ns_far" route add default via 198.51.100.1
 	ip -n "$ns_out" link set ngwan0 up
 	# the bridge needs a moment to forward (no STP: ports go forwarding at once)
 	ng_wait 10 "h1 reaches the router" ng_nsrun "$ns_h1" 3 ping -n -c 1 -W 1 $NAT_LAN >/dev/null

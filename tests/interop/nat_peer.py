@@ -5,7 +5,16 @@
                                prints one line per datagram "got PEER_IP:PEER_PORT" (flushed)
   udpreq ADDR PORT [SPORT]     send one datagram (from SPORT if given), print the reply; exit 1
                                on timeout (3 tries, 1 s each)
-  udpsend ADDR PORT SPORT      send one datagram from SPORT, no reply expected
+  udpsend ADDR PORT SPORT [SRC]  send one datagram from [SRC:]SPORT, no reply expected
+  udpwait ADDR PORT SPORT SECS send one datagram from SPORT, then print "from IP:PORT" for every
+                               datagram received within SECS
+  refused ADDR PORT            a connected UDP socket: exit 0 if the send draws ECONNREFUSED
+                               (a port unreachable that matched the socket's own 4-tuple)
+  ttl ADDR PORT TTL            a connected UDP socket with IP_RECVERR sends with TTL; prints the
+                               error and the ICMP offender address; exit 0 on EHOSTUNREACH
+  simopen LADDR LPORT RADDR RPORT   bind LPORT, connect to RADDR:RPORT (retrying for 10 s),
+                               exchange a line; exit 0 on success
+  lateconnect ADDR PORT SECS   TCP connect; print the seconds until it failed and the error
 """
 import socket
 import sys
@@ -56,8 +65,88 @@ def main():
     if mode == "udpsend":
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", int(sys.argv[4])))
+        s.bind((sys.argv[5] if len(sys.argv) > 5 else "0.0.0.0", int(sys.argv[4])))
         s.sendto(b"x", (sys.argv[2], int(sys.argv[3])))
+        return 0
+    if mode == "udpsend":
+        pass
+    if mode == "udpwait":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", int(sys.argv[4])))
+        s.sendto(b"open", (sys.argv[2], int(sys.argv[3])))
+        end = time.time() + float(sys.argv[5])
+        while time.time() < end:
+            s.settimeout(max(0.05, end - time.time()))
+            try:
+                data, peer = s.recvfrom(65535)
+            except socket.timeout:
+                break
+            print("from %s:%d %s" % (peer[0], peer[1], data.decode(errors="replace")), flush=True)
+        return 0
+    if mode == "refused":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect((sys.argv[2], int(sys.argv[3])))
+        s.settimeout(1.0)
+        for _ in range(3):
+            try:
+                s.send(b"anyone?")
+                s.recv(100)
+            except ConnectionRefusedError:
+                print("refused")
+                return 0
+            except socket.timeout:
+                continue
+        return 1
+    if mode == "ttl":
+        IP_RECVERR = 11
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, int(sys.argv[4]))
+        s.connect((sys.argv[2], int(sys.argv[3])))
+        s.settimeout(1.0)
+        for _ in range(3):
+            try:
+                s.send(b"probe")
+                s.recv(100)
+            except OSError as e:
+                if e.errno != 113:  # EHOSTUNREACH
+                    continue
+                data, anc, _flags, _addr = s.recvmsg(512, 512, socket.MSG_ERRQUEUE)
+                for level, typ, val in anc:
+                    # struct sock_extended_err (16 bytes) then the offender sockaddr_in
+                    ee_type, ee_code = val[5], val[6]
+                    off = socket.inet_ntoa(val[16 + 4:16 + 8])
+                    print("error type=%d code=%d offender=%s" % (ee_type, ee_code, off))
+                return 0
+        return 1
+    if mode == "simopen":
+        end = time.time() + 10
+        while time.time() < end:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[2], int(sys.argv[3])))
+            s.settimeout(3)
+            try:
+                s.connect((sys.argv[4], int(sys.argv[5])))
+            except OSError:
+                s.close()
+                time.sleep(0.2)
+                continue
+            s.sendall(b"hi from %s\n" % sys.argv[2].encode())
+            line = s.recv(100)
+            print("connected, got %r" % line)
+            return 0 if line.startswith(b"hi from") else 1
+        return 1
+    if mode == "lateconnect":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(float(sys.argv[4]))
+        t0 = time.time()
+        try:
+            s.connect((sys.argv[2], int(sys.argv[3])))
+            print("connected after %.1f" % (time.time() - t0))
+        except OSError as e:
+            print("%.1f %s" % (time.time() - t0, type(e).__name__))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

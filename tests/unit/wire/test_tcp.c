@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 
 #include "core/core_internal.h"
 #include "wire/wire_internal.h"
@@ -394,6 +395,75 @@ static void test_flags_str(void **state)
 	assert_ptr_equal(ng_tcp_flags_str(NG_TCP_ACK, buf, 0), buf);
 }
 
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 33;
+}
+
+/* Random option bytes (biased towards known kinds and plausible lengths) in a heap buffer of the
+ * exact size, so a sanitizer catches any read past the header: the parser either rejects them
+ * as TCP_OPTIONS or accepts, and what it accepts re-emits to the same options. */
+static void test_random_options(void **state)
+{
+	uint64_t seed = 1;
+	unsigned accepted = 0, rejected = 0;
+
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t ol = (lcg(&seed) % 11) * 4, n = 20 + ol;
+		uint8_t *b = malloc(n);
+		struct ng_tcp_hdr h, g;
+		uint8_t out[60];
+
+		assert_non_null(b);
+		memset(b, 0, 20);
+		b[12] = (uint8_t)((n / 4) << 4);
+		for (size_t i = 20; i < n;) {
+			static const uint8_t kinds[] = {0, 1, 1, 2, 3, 4, 5, 8, 30, 254};
+			uint8_t k = kinds[lcg(&seed) % sizeof(kinds)];
+			b[i++] = k;
+			if (k > 1 && i < n) {
+				static const uint8_t lens[] = {0,  1,  2,  3, 4, 10,
+				                               18, 26, 34, 9, 40};
+				b[i++] = lcg(&seed) % 4 ? lens[lcg(&seed) % sizeof(lens)]
+				                        : (uint8_t)lcg(&seed);
+				for (int j = 0; j < 8 && i < n && lcg(&seed) % 5; j++)
+					b[i++] = (uint8_t)lcg(&seed);
+			}
+		}
+		ng_put16(b + 16,
+		         ng_csum_finish(ng_csum_add(ng_csum_pseudo(A, B, 6, (uint16_t)n), b, n)));
+		enum ng_drop r = ng_tcp_parse(b, n, A, B, &h);
+		if (r == NG_DROP_TCP_OPTIONS) {
+			rejected++;
+			free(b);
+			continue;
+		}
+		assert_int_equal(r, NG_DROP_NONE);
+		accepted++;
+		assert_true(h.opt.sack_n <= NG_TCP_MAX_SACK);
+		assert_true(ng_tcp_opts_len(&h.opt) <= 40);
+		size_t m = ng_tcp_emit(out, sizeof(out), A, B, &h, 0);
+		assert_int_equal(m, h.hlen); /* emit sets hlen to what it wrote */
+		assert_int_equal(m, 20 + ng_tcp_opts_len(&h.opt));
+		assert_int_equal(ng_tcp_parse(out, h.hlen, A, B, &g), NG_DROP_NONE);
+		assert_int_equal(g.opt.mss_ok, h.opt.mss_ok);
+		assert_int_equal(g.opt.mss, h.opt.mss);
+		assert_int_equal(g.opt.ws_ok, h.opt.ws_ok);
+		assert_int_equal(g.opt.ws, h.opt.ws);
+		assert_int_equal(g.opt.ts_ok, h.opt.ts_ok);
+		assert_int_equal(g.opt.tsval, h.opt.tsval);
+		assert_int_equal(g.opt.tsecr, h.opt.tsecr);
+		assert_int_equal(g.opt.sack_permitted, h.opt.sack_permitted);
+		assert_int_equal(g.opt.sack_n, h.opt.sack_n);
+		assert_memory_equal(g.opt.sack, h.opt.sack, h.opt.sack_n * sizeof(h.opt.sack[0]));
+		free(b);
+	}
+	/* Both outcomes are well represented. */
+	assert_true(accepted > 2000);
+	assert_true(rejected > 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,7 +471,7 @@ int main(void)
 	    cmocka_unit_test(test_emit_known),       cmocka_unit_test(test_truncated_and_hlen),
 	    cmocka_unit_test(test_checksum),         cmocka_unit_test(test_options_accepted),
 	    cmocka_unit_test(test_options_rejected), cmocka_unit_test(test_emit_layouts),
-	    cmocka_unit_test(test_flags_str),
+	    cmocka_unit_test(test_flags_str),        cmocka_unit_test(test_random_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

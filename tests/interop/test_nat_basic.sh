@@ -20,6 +20,9 @@ ng_check "h1 pings the outside host through the NAT" \
 ng_check "h2 pings the outside host through the NAT" \
 	ng_nsrun "$ns_h2" 10 ping -n -c 3 -i 0.2 -W 2 $NAT_OUT
 
+ng_check "a 4000-byte ping (fragments, reassembled, translated, fragmented again)" \
+	ng_nsrun "$ns_h1" 10 ping -n -c 2 -i 0.2 -W 2 -s 4000 $NAT_OUT
+
 # ---- HTTP download through the NAT from both inside hosts ----
 www=$NG_TMP/www
 mkdir -p "$www"
@@ -29,8 +32,11 @@ ng_bg http_pid "$ns_out" http-out sh -c "cd '$www' && exec $NG_PY -m http.server
 ng_wait 10 "http server" ng_nsrun "$ns_out" 2 sh -c "ss -Hltn 'sport = :8000' | grep -q ."
 for h in 1 2; do
 	eval ns=\$ns_h$h
+	t0=$(date +%s%N)
 	got=$(ng_nsrun "$ns" 120 curl -sS --max-time 100 http://$NAT_OUT:8000/big.bin | sha256sum | cut -d' ' -f1)
+	t1=$(date +%s%N)
 	ng_check_eq "h$h downloads ${SIZE_MB} MB through the NAT, sha256 matches" "$want" "$got"
+	ng_log "h$h: ${SIZE_MB} MB in $(((t1 - t0) / 1000000)) ms"
 done
 log=$(cat "$(ng_logfile http-out)")
 ng_check_match "the outside server saw the public address" "^$NAT_PUB - " "$log"

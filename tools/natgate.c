@@ -22,6 +22,7 @@ static const struct subcommand {
     {"router", ng_cli_router, "NAPT router between a LAN and a WAN link, with port forwards"},
     {"conntrack", ng_cli_conntrack, "list a running router's flows (--control PATH [--json])"},
     {"stats", ng_cli_stats, "a running router's counters (--control PATH [--json])"},
+    {"trace", ng_cli_trace, "ladder diagrams of the TCP connections in a capture file"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -19,6 +19,7 @@ int ng_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 int ng_cli_router(int argc, char **argv);
 int ng_cli_conntrack(int argc, char **argv);
 int ng_cli_stats(int argc, char **argv);
+int ng_cli_trace(int argc, char **argv);
 /* conntrack and stats: parse --control PATH [--json], send REQ, print the reply. */
 int ng_cli_control_query(const char *cmd, const char *req, int argc, char **argv);
 

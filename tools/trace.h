@@ -173,6 +173,9 @@ const char *ng_trace_ending(const struct ng_trace_conn *c, char *buf, size_t cap
 /* The S: and A: numbers shown for event E (relative to the ISNs unless ABSOLUTE). */
 void ng_trace_numbers(const struct ng_trace_conn *c, const struct ng_trace_ev *e, bool absolute,
                       uint32_t *s, uint32_t *a);
+/* The window event E of C advertises in bytes: scaled (RFC 7323) once both SYNs carried the
+ * window-scale option, except in a SYN; as sent otherwise. */
+uint32_t ng_trace_window(const struct ng_trace_conn *c, const struct ng_trace_ev *e);
 /* Whether event I of C is drawn (false: folded into a "..." line). Folding hides the middle of a
  * run of more than LIMIT uneventful segments. */
 bool ng_trace_shown(const struct ng_trace_conn *c, size_t i, uint32_t limit);

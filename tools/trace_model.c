@@ -603,6 +603,16 @@ void ng_trace_numbers(const struct ng_trace_conn *c, const struct ng_trace_ev *e
 		*a -= c->d[!e->dir].isn;
 }
 
+/* The window of E in bytes (see trace.h). */
+uint32_t ng_trace_window(const struct ng_trace_conn *c, const struct ng_trace_ev *e)
+{
+	const struct ng_tcp_track_side *s = &c->tr.side[e->dir];
+	bool on = c->tr.side[0].ws_seen && c->tr.side[1].ws_seen && !c->tr.picked_up;
+	if (!on || (e->p.tcp.flags & NG_TCP_SYN))
+		return e->p.tcp.win;
+	return (uint32_t)e->p.tcp.win << s->wscale;
+}
+
 /* An event worth showing whatever the folding: handshake, close, reset, a state change, any
  * mark but a bad checksum. */
 static bool eventful(const struct ng_trace_conn *c, size_t i)

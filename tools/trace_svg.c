@@ -99,7 +99,7 @@ static void seg_label(const struct ng_trace *t, const struct ng_trace_conn *c,
 	if (n > 0 && (size_t)n < cap && e->p.payload)
 		n += snprintf(buf + n, cap - (size_t)n, " len %" PRIu32, e->p.payload);
 	if (n > 0 && (size_t)n < cap)
-		snprintf(buf + n, cap - (size_t)n, " win %u", e->p.tcp.win);
+		snprintf(buf + n, cap - (size_t)n, " win %" PRIu32, ng_trace_window(c, e));
 }
 
 static void mark_label(const struct ng_trace_ev *e, char *buf, size_t cap)

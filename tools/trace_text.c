@@ -73,7 +73,7 @@ static void label_str(const struct ng_trace *t, const struct ng_trace_conn *c,
 	if (e->p.payload)
 		n += snprintf(buf + n, cap - (size_t)n, " len %" PRIu32, e->p.payload);
 	if ((size_t)n < cap)
-		n += snprintf(buf + n, cap - (size_t)n, " win %u", h->win);
+		n += snprintf(buf + n, cap - (size_t)n, " win %" PRIu32, ng_trace_window(c, e));
 	if (opts[0] && (size_t)n < cap)
 		snprintf(buf + n, cap - (size_t)n, " %s", opts);
 }

@@ -354,8 +354,9 @@ static bool ack_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 	if (tcp_seq_gt(ack, c->snd_una)) {
 		new_ack(c, ack);
 	} else if (ack == c->snd_una && seg->len == 0 &&
-	           !(seg->h.flags & (NG_TCP_SYN | NG_TCP_FIN)) && wnd == c->snd_wnd &&
-	           c->snd_una != c->snd_max) {
+	           !(seg->h.flags & (NG_TCP_SYN | NG_TCP_FIN)) && wnd == c->snd_wnd && wnd &&
+	           !c->persist && c->snd_una != c->snd_max) {
+		/* (answers to zero-window probes are not duplicate ACKs) */
 		dup_ack(c);
 	}
 	/* send window update (SND.WL1 / SND.WL2 rule) */
@@ -366,8 +367,11 @@ static bool ack_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 		c->snd_wl2 = ack;
 		c->max_sndwnd = NG_MAX(c->max_sndwnd, wnd);
 		if (wnd && c->persist) {
+			/* the window opened: a probe byte beyond the old window was most likely
+			 * dropped, so send from SND.UNA again */
 			c->persist = false;
 			c->backoff = 0;
+			c->snd_nxt = c->snd_una;
 			ng_timer_cancel(c->st->timers, &c->rexmt);
 			if (c->snd_una != c->snd_max)
 				tcp_rexmt_arm(c);

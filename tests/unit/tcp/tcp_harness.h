@@ -134,7 +134,30 @@ static inline void th_send(struct th *t, uint16_t sport, uint16_t dport, uint32_
 	th_send_opt(t, sport, dport, seq, ack, flags, win, data, len, NULL, 0);
 }
 
-/* Next TCP segment natgate sent (ARP skipped); false if none. */
+/* Inject the peer's ARP reply to us (teaches or refreshes its MAC). */
+static inline void th_arp_reply(struct th *t)
+{
+	struct ng_arp_pkt a;
+	uint8_t f[64];
+	struct ng_eth_hdr eh;
+
+	memcpy(eh.dst, th_us_mac, 6);
+	memcpy(eh.src, th_peer_mac, 6);
+	eh.type = NG_ETH_P_ARP;
+	ng_eth_emit(f, sizeof(f), &eh);
+	memset(&a, 0, sizeof(a));
+	a.op = NG_ARP_REPLY;
+	memcpy(a.sha, th_peer_mac, 6);
+	a.spa = TH_PEER;
+	memcpy(a.tha, th_us_mac, 6);
+	a.tpa = TH_US;
+	ng_arp_emit(f + NG_ETH_HLEN, sizeof(f) - NG_ETH_HLEN, &a);
+	ng_test_link_inject(t->h.link, ng_stack_pool(t->st), f, NG_ETH_HLEN + NG_ARP_LEN);
+	ng_stack_pump(t->st, 0);
+}
+
+/* Next TCP segment natgate sent; false if none. ARP requests for the peer are answered (the
+ * segment they held back then follows). */
 static inline bool th_pop(struct th *t, struct th_seg *s)
 {
 	struct ng_pkt *p;
@@ -144,7 +167,14 @@ static inline bool th_pop(struct th *t, struct th_seg *s)
 		const uint8_t *d = ng_pkt_data(p);
 		assert_int_equal(ng_eth_parse(d, p->len, &eh), NG_DROP_NONE);
 		if (eh.type != NG_ETH_P_IPV4) {
+			struct ng_arp_pkt a;
+			bool ask = eh.type == NG_ETH_P_ARP &&
+			           ng_arp_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &a) ==
+			               NG_DROP_NONE &&
+			           a.op == NG_ARP_REQUEST && a.tpa == TH_PEER;
 			ng_pkt_free(p);
+			if (ask)
+				th_arp_reply(t);
 			continue;
 		}
 		assert_memory_equal(eh.dst, th_peer_mac, 6);
@@ -206,34 +236,23 @@ static inline void th_advance(struct th *t, uint64_t ns)
 	}
 }
 
-static inline void th_init(struct th *t, uint64_t seed)
+static inline void th_init_mtu(struct th *t, uint64_t seed, uint32_t mtu)
 {
-	struct ng_arp_pkt a;
-	uint8_t f[64];
-	struct ng_eth_hdr eh;
-
 	memset(t, 0, sizeof(*t));
-	ng_test_host_create(&t->h, TH_US, 24, 1500, seed);
+	ng_test_host_create(&t->h, TH_US, 24, mtu, seed);
 	t->st = t->h.st;
 	t->now = 1000 * NG_NS_PER_SEC;
 	ng_stack_poll(t->st, t->now);
 	ng_tcp_set_trace(t->st, th_trace, t);
 	/* teach the stack the peer's MAC with an ARP reply addressed to us */
-	memcpy(eh.dst, th_us_mac, 6);
-	memcpy(eh.src, th_peer_mac, 6);
-	eh.type = NG_ETH_P_ARP;
-	ng_eth_emit(f, sizeof(f), &eh);
-	memset(&a, 0, sizeof(a));
-	a.op = NG_ARP_REPLY;
-	memcpy(a.sha, th_peer_mac, 6);
-	a.spa = TH_PEER;
-	memcpy(a.tha, th_us_mac, 6);
-	a.tpa = TH_US;
-	ng_arp_emit(f + NG_ETH_HLEN, sizeof(f) - NG_ETH_HLEN, &a);
-	ng_test_link_inject(t->h.link, ng_stack_pool(t->st), f, NG_ETH_HLEN + NG_ARP_LEN);
-	ng_stack_pump(t->st, 0);
+	th_arp_reply(t);
 	while (ng_test_link_pending(t->h.link))
 		ng_pkt_free(ng_test_link_pop(t->h.link));
+}
+
+static inline void th_init(struct th *t, uint64_t seed)
+{
+	th_init_mtu(t, seed, 1500);
 }
 
 static inline void th_fini(struct th *t)

@@ -557,6 +557,29 @@ static void folding(void **unused)
 	free(out);
 }
 
+/* Windows are shown in bytes, scaled once both SYNs carried WS (never in a SYN). */
+static void window_scale(void **unused)
+{
+	struct cap c;
+	struct ng_tcp_opts ws7 = {.ws_ok = true, .ws = 7}, ws8 = {.ws_ok = true, .ws = 8};
+	cap_open(&c, DLT_EN10MB, "wscale");
+	cap_seg(&c, 0, 1, SYN, 100, 0, 64240, 0, &ws7);
+	cap_seg(&c, 100, 0, SYN | ACK, 2000, 101, 65160, 0, &ws8);
+	cap_seg(&c, 200, 1, ACK, 101, 2001, 100, 0, NULL);
+	cap_seg(&c, 300, 0, ACK, 2001, 101, 10, 0, NULL);
+	cap_close(&c);
+	char *out = run(0, c.path, "--absolute", NULL);
+	char l[256];
+	line_with(out, "S:100 A:0 SYN win 64240 <ws 7>", l, sizeof(l));
+	line_with(out, "S:2000 A:101 SYN+ACK win 65160 <ws 8>", l, sizeof(l));
+	line_with(out, "S:101 A:2001 ACK win 12800 ", l, sizeof(l));
+	line_with(out, "S:2001 A:101 ACK win 2560 ", l, sizeof(l));
+	free(out);
+	out = run(0, c.path, "--json", NULL);
+	assert_non_null(strstr(out, "\"win\":100,\"win_bytes\":12800"));
+	free(out);
+}
+
 /* Several connections: numbering and the --conn / --port / --host filters. */
 static void filters(void **unused)
 {
@@ -718,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(reset_mid_transfer),
 	    cmocka_unit_test(lossy),
 	    cmocka_unit_test(folding),
+	    cmocka_unit_test(window_scale),
 	    cmocka_unit_test(filters),
 	    cmocka_unit_test(svg),
 	    cmocka_unit_test(malformed),

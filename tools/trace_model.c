@@ -54,7 +54,7 @@ void ng_trace_opts_default(struct ng_trace_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->port = -1;
 	o->limit = 10;
-	o->max_events = 2000000;
+	o->max_events = 1000000;
 }
 
 /* Decodes the IPv4 packet at B (CAPLEN bytes captured, WIRELEN on the wire) into P. */

@@ -684,6 +684,18 @@ static void malformed(void **unused)
 	assert_non_null(strstr(out, "Connection 1:"));
 	free(out);
 
+	/* a record claiming a 4 GB frame: an error at that record, nothing allocated for it */
+	snprintf(p2, sizeof(p2), "%s/huge.pcap", tmpdir);
+	f = fopen(p2, "wb");
+	static const uint8_t hdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0, 0, 0, 0,
+	                                0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0};
+	static const uint8_t rec[16] = {0,    0,    0,    0,    0,    0,    0,    0,
+	                                0xf0, 0xff, 0xff, 0xff, 0xf0, 0xff, 0xff, 0xff};
+	fwrite(hdr, 1, sizeof(hdr), f);
+	fwrite(rec, 1, sizeof(rec), f);
+	fclose(f);
+	free(run(1, p2, NULL));
+
 	/* an unsupported link type is one clear error */
 	cap_open(&c, DLT_IEEE802_11, "wifi");
 	ph.caplen = ph.len = 40;

@@ -241,6 +241,12 @@ static int parse_args(struct router *r, int argc, char **argv)
 		return bad("--wan-gw is not in the subnet of --wan-addr");
 	if (!((r->lan_addr ^ r->wan_addr) & (~0u << (32 - NG_MIN(r->lan_prefix, r->wan_prefix)))))
 		return bad("the LAN and WAN subnets overlap");
+	for (i = 0; i < (int)r->nc.n_fwd; i++) {
+		char a[16];
+		if ((r->nc.fwd[i].in_addr ^ r->lan_addr) & (~0u << (32 - r->lan_prefix)))
+			return bad("--forward to %s: not in the LAN subnet",
+			           ng_ip4_str(r->nc.fwd[i].in_addr, a));
+	}
 	return 0;
 }
 

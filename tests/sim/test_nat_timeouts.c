@@ -56,18 +56,41 @@ static void tcp_establish(struct ng_test_router *r, uint16_t port)
 	    40);
 }
 
+static char log_lines[8][160];
+static int n_log;
+
+static void log_fn(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (n_log < 8)
+		snprintf(log_lines[n_log++], sizeof(log_lines[0]), "%s", line);
+}
+
 static void test_udp_300s_and_refresh(void **state)
 {
 	struct ng_test_router r;
+	struct ng_nat_config c;
 
 	(void)state;
-	ng_test_router_create(&r, NULL, 21);
+	ng_nat_config_default(&c);
+	c.log_flows = true;
+	c.log_fn = log_fn;
+	n_log = 0;
+	ng_test_router_create(&r, &c, 21);
 	assert_int_equal(xfer(&r, LAN, ntu_udp(buf, NTU_H1, 5000, NTU_SRV, 53, "q", 1, true)), 29);
 	/* activity at 200 s (an inbound reply) pushes expiry to 500 s */
 	ng_test_router_advance(&r, 200 * SEC);
 	assert_int_equal(xfer(&r, WAN, ntu_udp(buf, NTU_SRV, 53, NTU_PUB, 5000, "a", 1, true)), 29);
 	expect_expiry(&r, 300 * SEC, 1);
 	assert_int_equal(ng_stack_stats(r.st)->counters[NG_CNT_NAT_FLOWS_EXPIRED], 1);
+	/* --log-flows: one line when the flow was made, one when it expired */
+	assert_int_equal(n_log, 2);
+	assert_string_equal(
+	    log_lines[0],
+	    "new udp out 192.168.1.10:5000 203.0.113.2:5000 198.51.100.5:53 UNREPLIED");
+	assert_string_equal(
+	    log_lines[1],
+	    "expire udp out 192.168.1.10:5000 203.0.113.2:5000 198.51.100.5:53 REPLIED");
 	/* the mapping is gone: inbound is no longer translated */
 	assert_int_equal(xfer(&r, WAN, ntu_udp(buf, NTU_SRV, 53, NTU_PUB, 5000, "b", 1, true)), 0);
 	ng_test_router_destroy(&r);

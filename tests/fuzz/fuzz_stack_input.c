@@ -3,8 +3,10 @@
  *
  * Theory of operation. Each input gets a fresh stack (so a crash replays from its input alone)
  * with one interface, 10.0.0.2/24 behind gateway 10.0.0.1, on a tiny local link whose xmit checks
- * and frees what the stack sends, and a UDP echo socket on port 7 so that delivered datagrams
- * go back out (routing, ARP queueing, fragmentation). The first input byte chooses the mode:
+ * and frees what the stack sends, a UDP echo socket on port 7 so that delivered datagrams go
+ * back out (routing, ARP queueing, fragmentation), and a TCP echo listener on port 7 (the
+ * handshake's sequence numbers are deterministic for the fixed seed, so the fuzzer's comparison
+ * tracing can find its way into ESTABLISHED). The first input byte chooses the mode:
  *
  *   bit 0 clear: the rest of the input is one frame;
  *   bit 0 set:   the rest is a list of records [len_hi len_lo ctl data...], so that fragments
@@ -28,6 +30,7 @@
 #include <string.h>
 
 #include "natgate/stack.h"
+#include "natgate/tcp.h"
 #include "natgate/udp.h"
 #include "stack_internal.h"
 
@@ -131,6 +134,36 @@ static void fz_echo(struct ng_udp_sock *s, void *ctx, uint32_t src, uint16_t spo
 	(void)ng_udp_sendto(s, src, sport, d, len);
 }
 
+/* TCP echo: read what arrived and send back what fits; close when the peer is done. */
+static void fz_tcp_event(struct ng_tcp_sock *s, void *ctx, unsigned events)
+{
+	uint8_t buf[2048];
+	int rounds;
+
+	(void)ctx;
+	if (events & NG_TCP_EV_READABLE) {
+		for (rounds = 0; rounds < 8; rounds++) {
+			long n = ng_tcp_recv(s, buf, sizeof(buf));
+			if (n == 0) {
+				ng_tcp_close(s);
+				return;
+			}
+			if (n < 0)
+				break;
+			(void)ng_tcp_send(s, buf, (size_t)n);
+		}
+	}
+	if (events & (NG_TCP_EV_CLOSED | NG_TCP_EV_ERROR))
+		ng_tcp_close(s);
+}
+
+static void fz_tcp_accept(struct ng_tcp_sock *listener, void *ctx, struct ng_tcp_sock *child)
+{
+	(void)listener;
+	(void)ctx;
+	ng_tcp_set_callback(child, fz_tcp_event, NULL);
+}
+
 /* Feed LEN bytes as one frame, with the destination MAC rewritten as MACMODE says. */
 static void fz_frame(struct ng_stack *st, struct ng_iface *ifc, const uint8_t *d, size_t len,
                      unsigned macmode)
@@ -158,6 +191,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ng_stack *st;
 	struct ng_iface *ifc;
 	struct ng_udp_sock *echo;
+	struct ng_tcp_sock *listener;
+	struct ng_tcp_sockopts topts;
 	struct fz_link *fl;
 	uint64_t now = NG_NS_PER_SEC;
 	uint32_t leaked;
@@ -182,6 +217,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.reasm_slots = 4;
 	cfg.reasm_max_bytes = 128 * 1024;
 	cfg.udp_sockets = 4;
+	cfg.tcp_max_conns = 8;
+	cfg.tcp_mem_max = 256 * 1024;
 	if (ng_stack_create(&cfg, &st))
 		abort();
 
@@ -199,6 +236,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    ng_stack_set_gateway(st, NG_IP4(10, 0, 0, 1)))
 		abort();
 	if (ng_udp_open(st, 0, 7, fz_echo, NULL, NULL, &echo))
+		abort();
+	memset(&topts, 0, sizeof(topts));
+	topts.sndbuf = 8192;
+	topts.rcvbuf = 8192;
+	if (ng_tcp_listen(st, 0, 7, 4, fz_tcp_accept, NULL, &topts, &listener))
 		abort();
 	ng_stack_poll(st, now);
 
@@ -222,6 +264,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ng_stack_poll(st, now);
 
 	ng_udp_close(echo);
+	ng_tcp_close(listener);
 	leaked = ng_stack_destroy(st);
 	fl->l.ops->destroy(&fl->l);
 	if (leaked) {

@@ -89,6 +89,45 @@ static void test_outbound_tcp_handshake(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/* After a connection closed, a new SYN on the same ports starts a fresh track in the same flow
+ * (the client reused its port), in either direction. */
+static void test_tcp_port_reuse_after_close(void **state)
+{
+	struct ng_test_router r;
+
+	(void)state;
+	ng_test_router_create(&r, NULL, 13);
+	send_recv(&r, LAN, ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 1000, 0, NG_TCP_SYN, NULL, 0));
+	send_recv(&r, WAN,
+	          ntu_tcp(buf, NTU_SRV, 80, NTU_PUB, 40000, 5000, 1001, NG_TCP_SYN | NG_TCP_ACK,
+	                  NULL, 0));
+	send_recv(&r, LAN,
+	          ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 1001, 5001, NG_TCP_ACK, NULL, 0));
+	assert_string_equal(only_state(&r), "ESTABLISHED");
+	/* the server resets it */
+	assert_int_equal(
+	    send_recv(&r, WAN,
+	              ntu_tcp(buf, NTU_SRV, 80, NTU_PUB, 40000, 5001, 0, NG_TCP_RST, NULL, 0)),
+	    40);
+	assert_string_equal(only_state(&r), "CLOSE");
+	/* the client comes back from the same port with a new ISN */
+	assert_int_equal(
+	    send_recv(&r, LAN,
+	              ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 90000, 0, NG_TCP_SYN, NULL, 0)),
+	    40);
+	assert_string_equal(only_state(&r), "SYN_SENT");
+	assert_int_equal(send_recv(&r, WAN,
+	                           ntu_tcp(buf, NTU_SRV, 80, NTU_PUB, 40000, 77000, 90001,
+	                                   NG_TCP_SYN | NG_TCP_ACK, NULL, 0)),
+	                 40);
+	assert_int_equal(
+	    send_recv(&r, LAN,
+	              ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 90001, 77001, NG_TCP_ACK, NULL, 0)),
+	    40);
+	assert_string_equal(only_state(&r), "ESTABLISHED");
+	ng_test_router_destroy(&r);
+}
+
 static void test_udp_ports_eim_and_zero_csum(void **state)
 {
 	struct ng_test_router r;
@@ -551,6 +590,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_outbound_tcp_handshake),
+	    cmocka_unit_test(test_tcp_port_reuse_after_close),
 	    cmocka_unit_test(test_udp_ports_eim_and_zero_csum),
 	    cmocka_unit_test(test_filtering_modes),
 	    cmocka_unit_test(test_icmp_echo),

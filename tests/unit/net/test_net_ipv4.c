@@ -521,6 +521,108 @@ static void test_ip_hook(void **state)
 	ng_test_host_destroy(&h);
 }
 
+struct rx1 {
+	unsigned n;
+	size_t len;
+	uint8_t data[2048];
+};
+
+static void on_rx1(struct ng_udp_sock *s, void *ctx, uint32_t src, uint16_t sport,
+                   const uint8_t *data, size_t len)
+{
+	struct rx1 *r = ctx;
+	(void)s;
+	(void)src;
+	(void)sport;
+	r->n++;
+	r->len = len;
+	memcpy(r->data, data, len);
+}
+
+/* Options through fragmentation: the first fragment keeps them all, later ones only those with
+ * the copied flag (RFC 791 3.1); the fragments reassemble on another host. */
+static void test_fragment_options(void **state)
+{
+	static uint8_t dgram[2048], data[1000], f[2048];
+	static const uint8_t opts[8] = {0x9e, 4, 0xaa, 0xbb, 0x1e, 4, 0xcc, 0xdd};
+	struct ng_test_host h, h2;
+	struct ng_udp_sock *s;
+	struct rx1 r = {0};
+	struct nt_ipf ipf;
+	struct ng_pkt *p, *fr[2];
+	size_t ulen;
+	(void)state;
+
+	ng_test_host_create(&h, NT_US, 24, 576, 1);
+	ng_test_host_create(&h2, NT_PEER, 24, 576, 2);
+	nt_learn(&h, NT_PEER, nt_peer_mac);
+	assert_int_equal(ng_udp_open(h2.st, 0, 53, on_rx1, NULL, &r, &s), 0);
+	ng_test_fill(data, sizeof(data), 12);
+	ulen = nt_udp(dgram + 28, NT_US, NT_PEER, 1000, 53, data, sizeof(data), true);
+	nt_ip(dgram, NT_US, NT_PEER, 17, 0xabc, 0, 64, ulen + 8);
+	dgram[0] = 0x47;
+	memcpy(dgram + 20, opts, 8);
+	ng_put16(dgram + 10, 0);
+	ng_put16(dgram + 10, ng_csum(dgram, 28));
+	p = ng_pkt_alloc(ng_stack_pool(h.st));
+	memcpy(ng_pkt_put(p, (uint32_t)(28 + ulen)), dgram, 28 + ulen);
+	assert_int_equal(ng_ipv4_send_raw(h.st, p), 0);
+	assert_int_equal(ng_test_link_pending(h.link), 2);
+	fr[0] = ng_test_link_pop(h.link);
+	fr[1] = ng_test_link_pop(h.link);
+	nt_parse(fr[0], &ipf);
+	assert_int_equal(ipf.hlen, 28);
+	assert_memory_equal(ipf.ip + 20, opts, 8);
+	assert_int_equal(ipf.frag, 0x2000);
+	assert_int_equal(ipf.l4_len, (576 - 28) & ~7u);
+	nt_parse(fr[1], &ipf);
+	assert_int_equal(ipf.hlen, 24);
+	assert_memory_equal(ipf.ip + 20, opts, 4);
+	assert_int_equal(ipf.frag, ((576 - 28) & ~7u) / 8);
+	assert_int_equal(ipf.l4_len, ulen - ((576 - 28) & ~7u));
+	/* Deliver them, second first, to the peer. */
+	for (int i = 1; i >= 0; i--) {
+		memcpy(f, ng_pkt_data(fr[i]), fr[i]->len);
+		memcpy(f, nt_our_mac, 6);
+		nt_inject(&h2, f, fr[i]->len);
+		ng_pkt_free(fr[i]);
+	}
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.len, sizeof(data));
+	assert_memory_equal(r.data, data, sizeof(data));
+	ng_udp_close(s);
+	ng_test_host_destroy(&h2);
+	ng_test_host_destroy(&h);
+}
+
+static int fail_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
+{
+	(void)l;
+	(void)now;
+	ng_pkt_free(p);
+	return -NG_ENOBUFS;
+}
+
+/* A link that refuses a frame: counted, and the error reaches the sender. */
+static void test_link_error_counted(void **state)
+{
+	struct ng_test_host h;
+	struct ng_link_ops ops;
+	const struct ng_link_ops *saved;
+	(void)state;
+
+	ng_test_host_create(&h, NT_US, 24, 0, 1);
+	saved = h.link->ops;
+	ops = *saved;
+	ops.xmit = fail_xmit;
+	h.link->ops = &ops;
+	ng_arp_announce(h.st, h.ifc);
+	assert_int_equal(nt_drops(&h, NG_DROP_LINK_TX), 1);
+	assert_int_equal(nt_count(&h, NG_CNT_TX_FRAMES), 1);
+	h.link->ops = saved;
+	ng_test_host_destroy(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +636,8 @@ int main(void)
 	    cmocka_unit_test(test_gateway_route),
 	    cmocka_unit_test(test_forward_mtu),
 	    cmocka_unit_test(test_ip_hook),
+	    cmocka_unit_test(test_fragment_options),
+	    cmocka_unit_test(test_link_error_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

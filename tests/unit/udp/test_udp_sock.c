@@ -207,6 +207,20 @@ static void test_port_unreachable(void **state)
 	assert_int_equal(ipf.l4_len, 8 + 20 + 8 + 4);
 	assert_memory_equal(ipf.l4 + 8, f + 14, 20 + 8 + 4);
 	ng_pkt_free(p);
+	/* A large datagram is quoted only up to a 576-byte error (RFC 1812 4.3.2.3). */
+	{
+		static uint8_t big[1500], ub[1500];
+		n = nt_frame(big, NT_PEER, NT_US, 17, 0x1112, 0, 64, ub,
+		             nt_udp(ub, NT_PEER, NT_US, 40000, 9999, big, 1400, true));
+		nt_inject(&h, big, n);
+		p = ng_test_link_pop(h.link);
+		assert_non_null(p);
+		nt_parse(p, &ipf);
+		assert_int_equal(ipf.tot_len, 576);
+		assert_int_equal(ng_csum(ipf.l4, ipf.l4_len), 0);
+		assert_memory_equal(ipf.l4 + 8, big + 14, 576 - 28);
+		ng_pkt_free(p);
+	}
 	ng_test_host_destroy(&h);
 }
 

@@ -25,7 +25,7 @@ struct router {
 	uint32_t lan_addr, wan_addr, wan_gw;
 	uint8_t lan_prefix, wan_prefix;
 	uint32_t mtu;
-	const char *pcap, *control;
+	const char *pcap, *control, *fault;
 	uint64_t seed;
 	bool seed_set;
 	int log_level;
@@ -210,6 +210,12 @@ static int parse_args(struct router *r, int argc, char **argv)
 				    v);
 		} else if (!strcmp(o, "--pcap")) {
 			r->pcap = v;
+		} else if (!strcmp(o, "--fault")) {
+			struct ng_fault_spec fs;
+			const char *msg;
+			if (ng_fault_parse(v, &fs, &msg))
+				return bad("--fault: %s", msg);
+			r->fault = v;
 		} else if (!strcmp(o, "--control")) {
 			r->control = v;
 		} else if (!strcmp(o, "--mtu")) {
@@ -264,6 +270,18 @@ static int open_link(struct router *r, const char *spec, const char *role, struc
 		fprintf(stderr, "natgate router: %s: %s\n", spec, msg ? msg : "cannot open");
 		return -1;
 	}
+	if (r->fault) {
+		struct ng_fault_spec fs;
+		ng_fault_parse(r->fault, &fs, &msg);
+		/* each link draws its own faults, reproducibly from the seed */
+		rc = ng_fault_wrap(*out, &fs,
+		                   r->seed ^ (role[0] == 'l' ? 0x6c616eull : 0x77616eull), out);
+		if (rc) {
+			*out = NULL;
+			fprintf(stderr, "natgate router: cannot set up --fault\n");
+			return -1;
+		}
+	}
 	if (r->pcap) {
 		char path[512];
 		size_t len = strlen(r->pcap);
@@ -296,10 +314,10 @@ static int start(struct router *r)
 	const char *msg;
 	int rc;
 
-	if (open_link(r, r->lan, "lan", &r->llink) || open_link(r, r->wan, "wan", &r->wlink))
-		return -1;
 	if (!r->seed_set && getrandom(&r->seed, sizeof(r->seed), 0) != sizeof(r->seed))
 		r->seed = (uint64_t)time(NULL) ^ ng_clock_now();
+	if (open_link(r, r->lan, "lan", &r->llink) || open_link(r, r->wan, "wan", &r->wlink))
+		return -1;
 	ng_stack_config_default(&sc);
 	sc.seed = r->seed;
 	sc.pkt_count = 2048;

@@ -16,8 +16,8 @@
 #define W     960
 #define XL    330 /* client lifeline */
 #define XR    770 /* server lifeline */
-#define ROW   38  /* vertical distance between two arrows */
-#define SLOPE 22  /* how far an arrow falls while crossing */
+#define ROW   40  /* vertical distance between two arrows */
+#define SLOPE 20  /* how far an arrow falls while crossing */
 #define HEAD  90  /* connection header height */
 
 /* Writes S with XML's five special characters escaped. */
@@ -82,9 +82,9 @@ static void state_pill(FILE *out, int side, double y, uint8_t st)
 	double w = 8.0 * (double)strlen(name) + 14;
 	double x = side == 0 ? XL - 12 - w : XR + 12;
 	fprintf(out,
-	        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"18\" rx=\"9\" class=\"pill\"/>"
+	        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" rx=\"8\" class=\"pill\"/>"
 	        "<text x=\"%.1f\" y=\"%.1f\" class=\"st\">%s</text>\n",
-	        x, y - 13, w, x + w / 2, y, name);
+	        x, y - 12, w, x + w / 2, y, name);
 }
 
 /* Labels for one segment, shared with the text ladder's wording. */

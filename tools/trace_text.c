@@ -47,9 +47,13 @@ static void opts_str(const struct ng_trace_conn *c, const struct ng_trace_ev *e,
 	uint32_t base = 0;
 	if (!absolute && c->d[!e->dir].isn_known)
 		base = c->d[!e->dir].isn;
-	for (unsigned i = 0; i < o->sack_n && i < NG_TCP_MAX_SACK; i++)
-		ADD("%ssack %" PRIu32 "-%" PRIu32, n ? "," : "<", o->sack[i].left - base,
-		    o->sack[i].right - base);
+	/* the first SACK block (the most recent, RFC 2018 4) and how many more */
+	if (o->sack_n) {
+		ADD("%ssack %" PRIu32 "-%" PRIu32, n ? "," : "<", o->sack[0].left - base,
+		    o->sack[0].right - base);
+		if (o->sack_n > 1)
+			ADD(" +%u", o->sack_n - 1);
+	}
 	if (n)
 		ADD(">");
 #undef ADD

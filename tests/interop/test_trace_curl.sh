@@ -154,6 +154,39 @@ else
 	ng_log "chromium not installed: SVG rendering not checked"
 fi
 
+# A lossy path (a token bucket with a short queue on the server's veth, inside our namespace, so
+# that bursts overflow it): the trace marks the gaps and retransmissions, no segment of this
+# real connection falls outside the windows, and the close still ends in TIME_WAIT / CLOSED.
+if tc -n "$sns" qdisc add dev ngts root tbf rate 20mbit burst 6000 limit 9000 2>/dev/null; then
+	cap3="$NG_TMP/lossy.pcap"
+	ng_bg tdp3 "$cns" tcpdump3 tcpdump -Z root -U -n -B 16384 -i ngtc -w "$cap3" tcp port 8080
+	listening3()
+	{
+		grep -q "listening on" "$NG_TMP/tcpdump3.log"
+	}
+	ng_require "tcpdump is capturing (lossy)" ng_wait 10 "tcpdump" listening3
+	ng_check "curl fetches the file over the lossy path" ng_nsrun "$cns" 60 curl -sS \
+		--max-time 50 -o "$NG_TMP/got2.bin" http://10.77.0.2:8080/blob.bin
+	sleep 1.5
+	ng_stop_pid "$tdp3"
+	out3=$(trace "$cap3" --limit 0)
+	ng_check_eq "trace exits 0 on the lossy capture" 0 "$?"
+	ng_check_match "lost segments show as gaps" "\[gap: [0-9]+ B not seen\]" "$out3"
+	ng_check_match "and their retransmissions are marked" "\[retransmission\]" "$out3"
+	ng_check_match "the retransmissions are counted" "[1-9][0-9]* retransmissions?," "$out3"
+	if printf '%s\n' "$out3" | grep -q "outside window"; then
+		ng_fail "a segment of the real connection was found outside the window"
+		printf '%s\n' "$out3" | grep "outside window" | head -n 5 | sed 's/^/    /'
+	else
+		ng_pass "no segment outside the window"
+	fi
+	ng_check_match "the lossy connection closes FIN/FIN" "ended: FIN/FIN" "$out3"
+	ng_check_match "final states TIME_WAIT and CLOSED" \
+		"final states: client (TIME_WAIT, server CLOSED|CLOSED, server TIME_WAIT)" "$out3"
+else
+	ng_log "tc tbf not available: the lossy path is not checked"
+fi
+
 # Bad arguments: one line, exit 2.
 "$NG_BIN/natgate" trace "$cap" --port nope >/dev/null 2>"$NG_TMP/bad.err"
 ng_check_eq "a bad --port exits 2" 2 "$?"

@@ -298,6 +298,44 @@ static void test_far_timers(void **state)
 	assert_int_equal(farther.fired, 1);
 }
 
+/* Several far timers sharing one coarse slot: the earliest is found after inserts, cancels and
+ * runs, and time running backwards fires nothing. */
+static void test_coarse_slot_minimum(void **state)
+{
+	struct rec a, b, c, d;
+
+	rec_init(&a, 1);
+	rec_init(&b, 2);
+	rec_init(&c, 3);
+	rec_init(&d, 4);
+	ng_timer_arm(g_w, &a.t, 10 * SEC + 500 * MS);
+	ng_timer_arm(g_w, &b.t, 10 * SEC + 100 * MS);
+	assert_true(ng_timers_next(g_w) == 10 * SEC + 100 * MS);
+	ng_timer_arm(g_w, &c.t, 9 * SEC);
+	assert_true(ng_timers_next(g_w) == 9 * SEC);
+	ng_timer_cancel(g_w, &c.t);
+	assert_true(ng_timers_next(g_w) == 10 * SEC + 100 * MS);
+	ng_timer_cancel(g_w, &b.t);
+	assert_true(ng_timers_next(g_w) == 10 * SEC + 500 * MS);
+	ng_timer_arm(g_w, &b.t, 9 * SEC + 1);
+	ng_timer_arm(g_w, &d.t, 30 * 3600 * SEC); /* beyond both levels */
+	assert_true(ng_timers_next(g_w) == 9 * SEC + 1);
+	ng_timers_run(g_w, 9 * SEC + 1);
+	assert_int_equal(b.fired, 1);
+	assert_true(ng_timers_next(g_w) == 10 * SEC + 500 * MS);
+	ng_timers_run(g_w, 5 * SEC); /* backwards: treated as the last time */
+	assert_int_equal(g_n, 1);
+	ng_timers_run(g_w, 10 * SEC + 500 * MS);
+	assert_int_equal(a.fired, 1);
+	assert_true(ng_timers_next(g_w) == 30 * 3600 * SEC);
+	ng_timers_run(g_w, 30 * 3600 * SEC - 1);
+	assert_int_equal(d.fired, 0);
+	assert_true(ng_timers_next(g_w) == 30 * 3600 * SEC);
+	ng_timers_run(g_w, 30 * 3600 * SEC);
+	assert_int_equal(d.fired, 1);
+	assert_int_equal(ng_timers_count(g_w), 0);
+}
+
 /* Randomized: the wheel agrees with a brute-force model on every next() and every firing. */
 static struct rec model[200];
 static uint64_t lcg(uint64_t *x)
@@ -321,7 +359,7 @@ static void test_random_against_model(void **state)
 			/* Mix of near (ns..ms), mid (s) and far (minutes) expiries, some in the
 			 * past. */
 			uint64_t d;
-			switch (lcg(&seed) % 4) {
+			switch (lcg(&seed) % 5) {
 			case 0:
 				d = lcg(&seed) % (5 * MS);
 				break;
@@ -331,6 +369,9 @@ static void test_random_against_model(void **state)
 			case 2:
 				d = lcg(&seed) % (600 * SEC);
 				break;
+			case 3: /* past level 1 (about 4.9 h) */
+				d = (lcg(&seed) << 20 ^ lcg(&seed)) % (48 * 3600 * SEC);
+				break;
 			default:
 				d = 0;
 				break;
@@ -339,8 +380,11 @@ static void test_random_against_model(void **state)
 		} else if (op < 7) {
 			ng_timer_cancel(g_w, &r->t);
 		} else {
-			uint64_t adv =
-			    (lcg(&seed) % 8 == 0) ? lcg(&seed) % (20 * SEC) : lcg(&seed) % (3 * MS);
+			unsigned kind = lcg(&seed) % 16;
+			uint64_t adv = kind == 0
+			                   ? (lcg(&seed) << 20 ^ lcg(&seed)) % (10 * 3600 * SEC)
+			               : kind < 3 ? lcg(&seed) % (20 * SEC)
+			                          : lcg(&seed) % (3 * MS);
 			uint64_t target = now + adv;
 			int due = 0, before = 0;
 			for (int i = 0; i < 200; i++) {
@@ -393,6 +437,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_callback_cancels_and_arms_others, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_arm_in_past, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_far_timers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_coarse_slot_minimum, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,7 +213,8 @@ void ng_ipv4_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p)
 	}
 	ng_count(st, NG_CNT_IP_RX, 1);
 	ng_pkt_trim(p, ip.tot_len); /* Ethernet pads short frames to 60 bytes */
-	if (martian_src(ifc, ip.src)) {
+	/* A datagram claiming to come from us arrived from outside: spoofed or looped. */
+	if (martian_src(ifc, ip.src) || ng_iface_by_addr(st, ip.src)) {
 		ng_drop_pkt(st, p, NG_DROP_IP_SRC_BAD);
 		return;
 	}

@@ -132,9 +132,9 @@ static void test_malformed_counted(void **state)
 
 static void test_bad_sources_and_not_us(void **state)
 {
-	static const uint32_t bad[] = {NG_IP4(127, 0, 0, 1), NG_IP4(0, 0, 0, 5),
-	                               NG_IP4(224, 0, 0, 1), NG_IP4(255, 255, 255, 255),
-	                               NG_IP4(10, 0, 0, 255)};
+	static const uint32_t bad[] = {NG_IP4(127, 0, 0, 1),  NG_IP4(0, 0, 0, 5),
+	                               NG_IP4(224, 0, 0, 1),  NG_IP4(255, 255, 255, 255),
+	                               NG_IP4(10, 0, 0, 255), NT_US};
 	struct ng_test_host h;
 	uint8_t f[256], icmp[64];
 	size_t n, m;

@@ -35,6 +35,9 @@ struct end {
 	const uint8_t *rx; /* what the other side sends */
 	size_t rxlen, rxoff;
 	bool eof, shut, closed, bad;
+	bool paused;     /* a slow reader: READABLE ignored until the pause ends */
+	uint64_t toggle; /* when the reader next pauses or resumes (0: never pauses) */
+	uint64_t pause_ns;
 	int err;
 	char why[160];
 };
@@ -100,7 +103,7 @@ static void on_event(struct ng_tcp_sock *s, void *ctx, unsigned ev)
 
 	if (ev & (NG_TCP_EV_CONNECTED | NG_TCP_EV_WRITABLE))
 		end_send(e);
-	if (ev & NG_TCP_EV_READABLE)
+	if ((ev & NG_TCP_EV_READABLE) && !e->paused)
 		end_recv(e);
 	if (ev & NG_TCP_EV_ERROR) {
 		if (!e->err)
@@ -125,7 +128,23 @@ static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *chil
 	ng_tcp_close(r->listener); /* one connection is all we want */
 	r->listener = NULL;
 	end_send(&r->b);
-	end_recv(&r->b);
+	if (!r->b.paused)
+		end_recv(&r->b);
+}
+
+/* The slow reader: pause and resume reading on a schedule, so windows close and open. */
+static void end_pace(struct run *r, struct end *e)
+{
+	if (!e->toggle || r->tp.now < e->toggle || !e->s || e->closed)
+		return;
+	e->paused = !e->paused;
+	e->toggle = r->tp.now + e->pause_ns;
+	if (!e->paused)
+		end_recv(e);
+	if (e->eof && e->shut && !e->closed) {
+		e->closed = true;
+		ng_tcp_close(e->s);
+	}
 }
 
 static void log_line(void *ctx, enum ng_log_level level, const char *msg)
@@ -147,6 +166,8 @@ static void trace_on(struct run *r)
 static bool done(void *ctx)
 {
 	struct run *r = ctx;
+	end_pace(r, &r->a);
+	end_pace(r, &r->b);
 	return (r->a.closed && r->b.closed && ng_tcp_count(r->tp.a) == 0 &&
 	        ng_tcp_count(r->tp.b) == 0) ||
 	       r->a.err || r->b.err || r->a.bad || r->b.bad;
@@ -195,8 +216,22 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 	w.jitter_ns = (h % 3) * NG_NS_PER_MS;
 	h = mix(h);
 	w.rate_bps = (h & 1) ? 0 : 100000000ull;
+	h = mix(h);
+	w.mtu = (h & 3) == 0 ? 576 + (uint32_t)(h >> 8) % 925 : 1500;
 	na = pick_size(&h);
 	nb = pick_size(&h);
+	/* socket options: buffers from 4 KiB to 256 KiB, Nagle on or off */
+	static const uint32_t bufs[] = {4096, 16384, 65536, 262144};
+	struct ng_tcp_sockopts oa, ob;
+	memset(&oa, 0, sizeof(oa));
+	memset(&ob, 0, sizeof(ob));
+	h = mix(h);
+	oa.sndbuf = bufs[h & 3];
+	oa.rcvbuf = bufs[(h >> 2) & 3];
+	ob.sndbuf = bufs[(h >> 4) & 3];
+	ob.rcvbuf = bufs[(h >> 6) & 3];
+	oa.nodelay = (h >> 8) & 1;
+	ob.nodelay = (h >> 9) & 1;
 	da = malloc(na + 1);
 	db = malloc(nb + 1);
 	assert_non_null(da);
@@ -208,6 +243,12 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 	trace_on(&r);
 	r.a = (struct end){.name = "A", .tx = da, .txlen = na, .rx = db, .rxlen = nb};
 	r.b = (struct end){.name = "B", .tx = db, .txlen = nb, .rx = da, .rxlen = na};
+	h = mix(h);
+	if ((h & 3) == 0) { /* one seed in four has a slow reader on one side */
+		struct end *e = (h & 4) ? &r.a : &r.b;
+		e->pause_ns = (20 + (h >> 8) % 2000) * NG_NS_PER_MS;
+		e->toggle = r.tp.now + e->pause_ns;
+	}
 	assert_int_equal(ng_tcp_listen(r.tp.b, 0, PORT, 8, on_accept, &r, NULL, &r.listener), 0);
 	assert_int_equal(
 	    ng_tcp_connect(r.tp.a, NG_IP4(10, 0, 0, 2), PORT, on_event, &r.a, NULL, &r.a.s), 0);
@@ -217,11 +258,15 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 		struct ng_sim_stats ss;
 		ng_sim_wire_stats(r.tp.la, &ss);
 		printf(
-		    "seed %llu: loss %.3f dup %.3f reord %.3f corrupt %.3f delay %llums rate %llu: "
-		    "A->B %zu/%zu B->A %zu/%zu, %.1f s virtual, frames %llu lost %llu corrupt %llu "
-		    "retrans A %llu B %llu\n",
+		    "seed %llu: loss %.3f dup %.3f reord %.3f corrupt %.3f delay %llums rate %llu "
+		    "mtu %u buf %u/%u %u/%u nodelay %d%d pause %s: A->B %zu/%zu B->A %zu/%zu, "
+		    "%.1f s virtual, frames %llu lost %llu corrupt %llu retrans A %llu B %llu\n",
 		    (unsigned long long)seed, w.loss, w.dup, w.reorder, w.corrupt,
 		    (unsigned long long)(w.delay_ns / NG_NS_PER_MS), (unsigned long long)w.rate_bps,
+		    w.mtu, oa.sndbuf, oa.rcvbuf, ob.sndbuf, ob.rcvbuf, oa.nodelay, ob.nodelay,
+		    r.a.toggle   ? "A"
+		    : r.b.toggle ? "B"
+		                 : "-",
 		    r.b.rxoff, na, r.a.rxoff, nb, (double)(r.tp.now - 1000 * NG_NS_PER_SEC) / 1e9,
 		    (unsigned long long)ss.sent, (unsigned long long)ss.lost,
 		    (unsigned long long)ss.corrupted,

@@ -233,9 +233,16 @@ enum ng_track_verdict ng_tcp_track_segment(struct ng_tcp_track *t, int dir,
 
 	if ((syn && (fin || rst)) || (fin && rst))
 		return NG_TRACK_INVALID;
+	if (syn && s->isn_known && h->seq != s->isn) {
+		/* Another connection on the same ports. The initiator may start over once the old
+		 * one was never answered or is closing (as an end in TIME_WAIT accepts a new SYN,
+		 * RFC 9293 3.10.7.4 / RFC 6191); otherwise it is a stray or a blind injection. */
+		bool closing = s->fin_sent || r->fin_sent;
+		if (dir != NG_TRACK_ORIG || (f & NG_TCP_ACK) || (r->isn_known && !closing))
+			return NG_TRACK_INVALID;
+		ng_tcp_track_init(t);
+	}
 	if (syn) {
-		if (s->isn_known && h->seq != s->isn)
-			return NG_TRACK_INVALID; /* another connection on the same ports */
 		if (!s->isn_known && (f & NG_TCP_ACK) && !r->isn_known) {
 			/* A SYN+ACK first: the capture missed the SYN; its ack names that ISN. */
 			r->isn_known = true;

@@ -210,9 +210,37 @@ static void invalid_segments(void **unused)
 	/* a SYN+ACK acknowledging something else is not the answer */
 	assert_int_equal(seg(&t, B, S_ | A_, 2000, 999, 0), NG_TRACK_WINDOW);
 	STATES(&t, NG_TCP_SYN_SENT, NG_TCP_SYN_RECEIVED);
-	/* a retransmitted SYN is fine, a SYN with a new ISN is another connection */
+	/* a retransmitted SYN is fine */
 	assert_int_equal(seg(&t, A, S_, 100, 0, 0), NG_TRACK_OK);
+	/* while established, a SYN with a new ISN is a stray (or blind injection) */
+	seg(&t, B, S_ | A_, 2000, 101, 0);
+	seg(&t, A, A_, 101, 2001, 0);
 	assert_int_equal(seg(&t, A, S_, 7777, 0, 0), NG_TRACK_INVALID);
+	assert_int_equal(seg(&t, B, S_, 7777, 0, 0), NG_TRACK_INVALID);
+	STATES(&t, NG_TCP_ESTABLISHED, NG_TCP_ESTABLISHED);
+}
+
+/* The initiator may start over on the same ports: after an unanswered SYN, or once the old
+ * connection is closing (the tracker need not have seen the very last ACK). */
+static void port_reuse(void **unused)
+{
+	struct ng_tcp_track t;
+	ng_tcp_track_init(&t);
+	seg(&t, A, S_, 100, 0, 0);
+	assert_int_equal(seg(&t, A, S_, 5000, 0, 0), NG_TRACK_OK); /* never answered */
+	assert_int_equal(t.side[A].isn, 5000);
+	STATES(&t, NG_TCP_SYN_SENT, NG_TCP_SYN_RECEIVED);
+	assert_int_equal(seg(&t, B, S_ | A_, 2000, 5001, 0), NG_TRACK_OK);
+	seg(&t, A, A_, 5001, 2001, 0);
+	seg(&t, A, F_ | A_, 5001, 2001, 0);
+	seg(&t, B, F_ | A_, 2001, 5002, 0);
+	STATES(&t, NG_TCP_TIME_WAIT, NG_TCP_LAST_ACK); /* the last ACK was not seen */
+	assert_int_equal(seg(&t, A, S_, 90000, 0, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_SYN_SENT, NG_TCP_SYN_RECEIVED);
+	assert_false(t.side[A].fin_sent);
+	assert_false(t.side[B].isn_known);
+	assert_int_equal(seg(&t, B, S_ | A_, 3000, 90001, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_ESTABLISHED, NG_TCP_SYN_RECEIVED);
 }
 
 /* Sequence numbers that wrap through 2^32 in the middle of the exchange. */
@@ -339,6 +367,7 @@ int main(void)
 	    cmocka_unit_test(window_scaling),
 	    cmocka_unit_test(missed_syn),
 	    cmocka_unit_test(pickup),
+	    cmocka_unit_test(port_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

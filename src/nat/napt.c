@@ -482,12 +482,14 @@ static int outbound(struct ng_nat *n, struct xpkt *x)
 	return 1;
 }
 
+/* Destinations that are not the NAT's business: the LAN itself, broadcasts (limited, and the WAN
+ * subnet's directed one), multicast. The stack delivers or drops them. */
 static bool is_local_dst(const struct ng_nat *n, uint32_t dst)
 {
-	const struct ng_iface *l = n->lan;
+	const struct ng_iface *l = n->lan, *w = n->wan;
 
 	return (dst & l->mask) == (l->addr & l->mask) || dst == 0xffffffffu || (dst >> 28) == 0xe ||
-	       dst == l->addr;
+	       (w->prefix_len < 31 && dst == (w->addr | ~w->mask));
 }
 
 /* A source an inside host may legitimately use: in the LAN subnet, not its network or

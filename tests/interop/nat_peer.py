@@ -15,6 +15,9 @@
   simopen LADDR LPORT RADDR RPORT   bind LPORT, connect to RADDR:RPORT (retrying for 10 s),
                                exchange a line; exit 0 on success
   lateconnect ADDR PORT SECS   TCP connect; print the seconds until it failed and the error
+  many ADDR PORT N             N connected UDP sockets, opened one after the other, each sends
+                               one datagram; prints "ok K refused R silent S" and then whether
+                               the first socket still gets answers ("first ok")
 """
 import socket
 import sys
@@ -147,6 +150,31 @@ def main():
             print("connected after %.1f" % (time.time() - t0))
         except OSError as e:
             print("%.1f %s" % (time.time() - t0, type(e).__name__))
+        return 0
+    if mode == "many":
+        IP_RECVERR = 11
+        socks, ok, refused, silent = [], 0, 0, 0
+        for _ in range(int(sys.argv[4])):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+            s.connect((sys.argv[2], int(sys.argv[3])))
+            s.settimeout(1.0)
+            socks.append(s)
+            try:
+                s.send(b"m")
+                s.recv(100)
+                ok += 1
+            except socket.timeout:
+                silent += 1
+            except OSError:
+                refused += 1
+        print("ok %d refused %d silent %d" % (ok, refused, silent))
+        try:
+            socks[0].send(b"again")
+            socks[0].recv(100)
+            print("first ok")
+        except OSError as e:
+            print("first failed: %s" % e)
         return 0
     print(__doc__, file=sys.stderr)
     return 2

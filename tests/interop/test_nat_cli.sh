@@ -42,5 +42,16 @@ else
 	ng_fail "stats --json is not valid JSON"
 fi
 ng_check_match "conntrack on an empty table" "^0 flows" "$(nat_conntrack)"
+# table exhaustion: 100 flows fit, the 101st is refused (ICMP 3/13) and counted
+ng_bg udp_pid "$ns_out" udp-out $NG_PY "$NG_LIBDIR/nat_peer.py" udpsrv 7000 60
+sleep 0.5
+out=$(ng_nsrun "$ns_h1" 200 $NG_PY "$NG_LIBDIR/nat_peer.py" many $NAT_OUT 7000 101)
+ng_check_match "--max-flows 100: 100 flows work, the 101st is refused" "^ok 100 refused 1 silent 0" "$out"
+ng_check_match "... and the first flow keeps working" "^first ok" "$out"
+ng_check_match "the refusal is counted" "drop NAT_TABLE_FULL +1 " "$("$NG" stats --control "$NAT_CTL")"
+ng_check "h1 pings the router" ng_nsrun "$ns_h1" 5 ping -n -c 1 -W 2 $NAT_LAN
 ng_check_alive "natgate router" "$rtr_pid"
+ng_stop_pid "$rtr_pid"
+ng_check_eq "natgate router exits 0 on SIGTERM (nothing leaked)" 0 "$?"
+ng_check "the control socket is removed at exit" test ! -e "$NAT_CTL"
 ng_done

@@ -12,7 +12,11 @@
  *   bit 0 set:   the rest is a list of records [len_hi len_lo ctl data...], so that fragments
  *                reassemble and ARP state builds up across frames;
  *   bit 1:       (single-frame mode) overwrite the destination MAC with the interface's;
- *   bit 2:       full-size buffers (64 KiB datagrams reassemble) instead of small ones.
+ *   bit 2:       full-size buffers (64 KiB datagrams reassemble) instead of small ones;
+ *   bit 3:       repair the IPv4 header checksum and the ICMP / UDP / TCP checksum of every
+ *                unfragmented frame before it goes in, so that mutations reach the layers above;
+ *   bit 4:       (with bit 3) set a TCP segment's ACK number to the next sequence number the
+ *                stack will send, so that handshakes complete and data flows.
  *
  * A record's CTL byte: bits 0-1 rewrite the destination MAC (0 keep, 1 ours, 2 broadcast,
  * 3 ours); bits 2-7 advance the fake clock by 2^(n % 41) ns (n = 0: no advance) before the frame,
@@ -20,9 +24,9 @@
  * 10 minutes so that every timer expires.
  *
  * Oracles: no crash and no sanitizer report; every frame the stack sends parses cleanly with the
- * stack's own codecs (Ethernet, ARP, IPv4 header checksum, ICMP and UDP checksums of unfragmented
- * datagrams) and fits the MTU; and no packet leaks (abort if the pool still has packets in use
- * after teardown).
+ * stack's own codecs (Ethernet, ARP, IPv4 header checksum, ICMP, UDP and TCP checksums of
+ * unfragmented datagrams) and fits the MTU; and no packet leaks (abort if the pool still has
+ * packets in use after teardown).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +47,8 @@ static const uint8_t fz_mac[6] = {0x02, 0x00, 0x5e, 0x00, 0x00, 0x02};
  * frees. */
 struct fz_link {
 	struct ng_link l;
+	uint32_t tcp_next; /* sequence number after the last TCP segment the stack sent */
+	bool tcp_seen;
 };
 
 static void fz_fail(const char *what, const struct ng_pkt *p)
@@ -52,8 +58,9 @@ static void fz_fail(const char *what, const struct ng_pkt *p)
 	abort();
 }
 
-/* Check one frame the stack transmitted with the stack's own parsers. */
-static void fz_check_frame(const struct ng_pkt *p)
+/* Check one frame the stack transmitted with the stack's own parsers; remember where its TCP
+ * sequence space goes next. */
+static void fz_check_frame(struct fz_link *fl, const struct ng_pkt *p)
 {
 	const uint8_t *b = ng_pkt_data(p);
 	struct ng_eth_hdr eth;
@@ -87,13 +94,21 @@ static void fz_check_frame(const struct ng_pkt *p)
 		if (ng_udp_parse(b + ip.hlen, ip.tot_len - ip.hlen, ip.src, ip.dst, &udp) !=
 		    NG_DROP_NONE)
 			fz_fail("udp", p);
+	} else if (ip.proto == NG_IP_PROTO_TCP) {
+		struct ng_tcp_hdr tcp;
+		size_t seglen = ip.tot_len - ip.hlen;
+		if (ng_tcp_parse(b + ip.hlen, seglen, ip.src, ip.dst, &tcp) != NG_DROP_NONE)
+			fz_fail("tcp", p);
+		fl->tcp_next = tcp.seq + (uint32_t)(seglen - tcp.hlen) +
+		               !!(tcp.flags & NG_TCP_SYN) + !!(tcp.flags & NG_TCP_FIN);
+		fl->tcp_seen = true;
 	}
 }
 
 static int fz_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 {
 	(void)now;
-	fz_check_frame(p);
+	fz_check_frame((struct fz_link *)l, p);
 	l->tx_frames++;
 	l->tx_bytes += p->len;
 	ng_pkt_free(p);
@@ -164,9 +179,64 @@ static void fz_tcp_accept(struct ng_tcp_sock *listener, void *ctx, struct ng_tcp
 	ng_tcp_set_callback(child, fz_tcp_event, NULL);
 }
 
-/* Feed LEN bytes as one frame, with the destination MAC rewritten as MACMODE says. */
+/* Repair the checksums of an unfragmented IPv4 frame in B (and with FIX_ACK the TCP ACK
+ * number), so that the fuzzer's mutations are not all stopped by checksum checks. Only frames
+ * whose lengths are consistent are touched; the rest go in as they are. */
+static void fz_repair(const struct fz_link *fl, uint8_t *b, size_t len, bool fix_ack)
+{
+	uint8_t *ip = b + NG_ETH_HLEN, *l4;
+	size_t ihl, tot, l4len;
+	uint32_t src, dst;
+	uint16_t off = 0;
+
+	if (len < NG_ETH_HLEN + 20 || ng_get16(b + 12) != NG_ETH_P_IPV4)
+		return;
+	ihl = (size_t)(ip[0] & 15) * 4;
+	tot = ng_get16(ip + 2);
+	if (ihl < 20 || tot < ihl || NG_ETH_HLEN + tot > len)
+		return;
+	ng_put16(ip + 10, 0);
+	ng_put16(ip + 10, ng_csum(ip, ihl));
+	if (ng_get16(ip + 6) & (NG_IP_MF | NG_IP_OFFMASK))
+		return;
+	src = ng_get32(ip + 12);
+	dst = ng_get32(ip + 16);
+	l4 = ip + ihl;
+	l4len = tot - ihl;
+	switch (ip[9]) {
+	case NG_IP_PROTO_ICMP:
+		off = 2;
+		if (l4len < 4)
+			return;
+		ng_put16(l4 + off, 0);
+		ng_put16(l4 + off, ng_csum(l4, l4len));
+		return;
+	case NG_IP_PROTO_UDP:
+		off = 6;
+		if (l4len < 8 || ng_get16(l4 + 6) == 0)
+			return; /* no checksum is a valid choice (RFC 768) */
+		break;
+	case NG_IP_PROTO_TCP:
+		off = 16;
+		if (l4len < 20)
+			return;
+		if (fix_ack && fl->tcp_seen)
+			ng_put32(l4 + 8, fl->tcp_next);
+		break;
+	default:
+		return;
+	}
+	ng_put16(l4 + off, 0);
+	ng_put16(l4 + off, ng_csum_finish(ng_csum_add(
+	                       ng_csum_pseudo(src, dst, ip[9], (uint16_t)l4len), l4, l4len)));
+	if (ip[9] == NG_IP_PROTO_UDP && ng_get16(l4 + off) == 0)
+		ng_put16(l4 + off, 0xffff);
+}
+
+/* Feed LEN bytes as one frame, with the destination MAC rewritten as MACMODE says and the
+ * checksums repaired as REPAIR says (bit 0 checksums, bit 1 TCP ACK). */
 static void fz_frame(struct ng_stack *st, struct ng_iface *ifc, const uint8_t *d, size_t len,
-                     unsigned macmode)
+                     unsigned macmode, unsigned repair)
 {
 	struct ng_pkt *p = ng_pkt_alloc(ng_stack_pool(st));
 	uint8_t *b;
@@ -181,6 +251,8 @@ static void fz_frame(struct ng_stack *st, struct ng_iface *ifc, const uint8_t *d
 		memset(b, 0xff, 6);
 	else if (len >= 6 && (macmode & 1))
 		memcpy(b, fz_mac, 6);
+	if (repair & 1)
+		fz_repair((const struct fz_link *)ng_iface_link(ifc), b, len, repair & 2);
 	ng_stack_input(st, ifc, p);
 }
 
@@ -197,10 +269,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t now = NG_NS_PER_SEC;
 	uint32_t leaked;
 	uint8_t mode;
+	unsigned repair;
 
 	if (size < 1)
 		return 0;
 	mode = data[0];
+	repair = (mode >> 3) & 3;
 	data++;
 	size--;
 
@@ -245,7 +319,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ng_stack_poll(st, now);
 
 	if (!(mode & 1)) {
-		fz_frame(st, ifc, data, size, (mode & 2) ? 1 : 0);
+		fz_frame(st, ifc, data, size, (mode & 2) ? 1 : 0, repair);
 		ng_stack_poll(st, now + NG_NS_PER_MS);
 	} else {
 		while (size >= 3) {
@@ -255,7 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (shift)
 				now += 1ull << shift;
 			ng_stack_poll(st, now);
-			fz_frame(st, ifc, data + 3, len, ctl & 3);
+			fz_frame(st, ifc, data + 3, len, ctl & 3, repair);
 			data += 3 + len;
 			size -= 3 + len;
 		}

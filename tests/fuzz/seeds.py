@@ -27,8 +27,8 @@ def write(outdir, target, name, data):
         f.write(data)
 
 
-def records(frames, ctl=0x01):
-    out = b"\x01"
+def records(frames, ctl=0x01, mode=0x01):
+    out = bytes([mode])
     for fr in frames:
         b = bytes(fr)
         out += struct.pack("!HB", len(b), ctl) + b
@@ -61,6 +61,19 @@ def main():
     write(outdir, t, "frags_timeout", records(frags[:1] + [frags[1]], ctl=0x01 | (35 << 2)))
     write(outdir, t, "arp_then_udp", records([arp_req, udp, udp_far, ping]))
     write(outdir, t, "arp_expire", records([arp_rep, udp], ctl=0x01 | (36 << 2)))
+    # a whole TCP echo conversation; mode 0x19 = records, checksums repaired, ACK numbers set to
+    # what the stack sent (its ISN is not known here)
+    c = IP(src=PEER, dst=NG)
+    conv = [arp_rep,
+            eth / c / TCP(sport=5000, dport=7, flags="S", seq=1000, options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1, 0)), ("WScale", 7)]),
+            eth / c / TCP(sport=5000, dport=7, flags="A", seq=1001),
+            eth / c / TCP(sport=5000, dport=7, flags="PA", seq=1001) / Raw(b"hello natgate"),
+            eth / c / TCP(sport=5000, dport=7, flags="A", seq=1014),
+            eth / c / TCP(sport=5000, dport=7, flags="FA", seq=1014),
+            eth / c / TCP(sport=5000, dport=7, flags="A", seq=1015)]
+    write(outdir, t, "tcp_conversation", records(conv, ctl=0x01 | (20 << 2), mode=0x19))
+    write(outdir, t, "tcp_reset", records(conv[:3] + [eth / c / TCP(sport=5000, dport=7, flags="R", seq=1001)], mode=0x19))
+    write(outdir, t, "repaired_udp", records([arp_rep, udp, udp_closed, ping], mode=0x09))
 
     t = "fuzz_wire"
     addrs = bytes(IP(src=PEER, dst=NG))[12:20]

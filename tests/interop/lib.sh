@@ -82,6 +82,7 @@ ng__cleanup()
 			kill -KILL "$p" 2>/dev/null
 		done
 		ip netns del "$ns" 2>/dev/null || ng_log "warning: could not delete namespace $ns"
+		rm -rf "/etc/netns/$ns"
 	done
 	if [ "$NG_DONE" = 0 ] && [ "$rc" = 0 ]; then
 		rc=1 # ended without ng_done: something went wrong
@@ -177,6 +178,9 @@ ng_ns_new()
 	ip netns add "$_ng_name" || { ng_fail "ip netns add $_ng_name"; ng_done; }
 	NG_NAMESPACES+=("$_ng_name")
 	ip -n "$_ng_name" link set lo up
+	# Name lookups inside the namespace go to loopback only (never to the host's resolver):
+	# ip netns exec bind-mounts /etc/netns/NAME/resolv.conf over /etc/resolv.conf.
+	mkdir -p "/etc/netns/$_ng_name" && echo "nameserver 127.0.0.1" >"/etc/netns/$_ng_name/resolv.conf"
 	ip netns exec "$_ng_name" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
 	printf -v "$1" '%s' "$_ng_name"

@@ -140,11 +140,11 @@ static void arrow(FILE *out, int dir, const char *label)
 }
 
 /* A line with text centred between the lifelines and nothing in the state columns. */
-static void between(FILE *out, const char *text)
+static void between(FILE *out, const char *time, const char *text)
 {
 	size_t tl = strlen(text);
 	size_t pad = ARROW_W > tl ? (ARROW_W - tl) / 2 : 0;
-	fprintf(out, "%*s %*s |%*s%s%*s|\n", TIME_W, "", STATE_W, "", (int)pad, "", text,
+	fprintf(out, "%*s %*s |%*s%s%*s|\n", TIME_W, time, STATE_W, "", (int)pad, "", text,
 	        (int)(ARROW_W > tl + pad ? ARROW_W - tl - pad : 0), "");
 }
 
@@ -158,7 +158,7 @@ static void fold_line(FILE *out, const struct ng_trace_conn *c, size_t lo, size_
 	char b[32], text[128];
 	snprintf(text, sizeof(text), "... %zu segments, %s in %.3f s ...", hi - lo + 1,
 	         ng_trace_bytes(bytes, b, sizeof(b)), dt);
-	between(out, text);
+	between(out, "", text);
 }
 
 /* The name of side SIDE's state after event I, or "" if it did not change. */
@@ -227,7 +227,7 @@ static void ladder(const struct ng_trace *t, const struct ng_trace_conn *c, FILE
 		    out, "%*s %*s |%*s| %s\n", TIME_W, "time (s)", STATE_W, "CLOSED", ARROW_W, "",
 		    c->ev[0].dir == 0 && (c->ev[0].p.tcp.flags & NG_TCP_SYN) ? "LISTEN" : "CLOSED");
 	else if (c->nev)
-		between(out, "(capture began mid-connection)");
+		between(out, "time (s)", "(capture began mid-connection)");
 	uint64_t t0 = c->nev ? c->ev[0].p.ts_ns : 0;
 	size_t i = 0;
 	while (i < c->nev) {

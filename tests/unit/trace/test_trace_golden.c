@@ -557,6 +557,33 @@ static void folding(void **unused)
 	free(out);
 }
 
+/* A capture that starts after the handshake: picked up with both sides ESTABLISHED, the lower
+ * port as the server, numbers relative to the first bytes seen. */
+static void midstream(void **unused)
+{
+	struct cap c;
+	cap_open(&c, DLT_EN10MB, "midstream");
+	cap_seg(&c, 0, 0, PSH | ACK, 777000, 5000, 501, 300, NULL);
+	cap_seg(&c, 100, 1, ACK, 5000, 777300, 502, 0, NULL);
+	cap_seg(&c, 200, 1, PSH | ACK, 5000, 777300, 502, 40, NULL);
+	cap_seg(&c, 300, 0, FIN | ACK, 777300, 5040, 501, 0, NULL);
+	cap_seg(&c, 400, 1, FIN | ACK, 5040, 777301, 502, 0, NULL);
+	cap_seg(&c, 500, 0, ACK, 777301, 5041, 501, 0, NULL);
+	cap_close(&c);
+	char *out = run(0, c.path, NULL);
+	char l[256];
+	assert_non_null(strstr(out, "client 10.0.0.1:40000 -> server 10.0.0.2:80"));
+	assert_non_null(strstr(out, "(capture began mid-connection)"));
+	line_with(out, "S:1 A:1 PSH+ACK len 300", l, sizeof(l));
+	arrow_is(l, 0);
+	state_on(l, "ESTABLISHED", 1);
+	state_on(l, "ESTABLISHED", 0);
+	assert_non_null(strstr(out, "final states: client CLOSED, server TIME_WAIT"));
+	assert_non_null(strstr(out, "ended: FIN/FIN (server closed first)"));
+	golden("midstream", out);
+	free(out);
+}
+
 /* Windows are shown in bytes, scaled once both SYNs carried WS (never in a SYN). */
 static void window_scale(void **unused)
 {
@@ -754,6 +781,7 @@ int main(void)
 	    cmocka_unit_test(lossy),
 	    cmocka_unit_test(folding),
 	    cmocka_unit_test(window_scale),
+	    cmocka_unit_test(midstream),
 	    cmocka_unit_test(filters),
 	    cmocka_unit_test(svg),
 	    cmocka_unit_test(malformed),

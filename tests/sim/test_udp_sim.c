@@ -115,9 +115,11 @@ static void test_faulty_wire(void **state)
 		w.corrupt = 0.002;
 		w.delay_ns = 2 * NG_NS_PER_MS;
 		w.jitter_ns = NG_NS_PER_MS;
+		printf("seed %llu:",
+		       (unsigned long long)seed); /* printed first: a failure replays */
+		fflush(stdout);
 		got = run(&w, seed);
-		printf("seed %llu: %u/%u datagrams intact\n", (unsigned long long)seed, got,
-		       ROUNDS);
+		printf(" %u/%u datagrams intact\n", got, ROUNDS);
 		/* Big datagrams die with any one fragment; the small ones nearly all arrive. */
 		assert_true(got >= ROUNDS / 3);
 	}

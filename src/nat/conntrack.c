@@ -25,7 +25,7 @@
  * Lifecycle of a flow: created by the first packet allowed to create it (TCP: a SYN; UDP: any;
  * ICMP: an echo request from inside) -> class follows the TCP tracker's states on every accepted
  * segment (out-of-window segments move nothing) -> expired by its class's idle timeout. ICMP
- * errors never touch a flow (RFC 5508 REQ-?: no ICMP tears down a mapping).
+ * errors never touch a flow (RFC 5382 REQ-10: no ICMP message tears down a mapping).
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * outer destination follows. The quote's IP checksum and, when the quote holds it, its
  * transport checksum are adjusted incrementally; the ICMP checksum, which covers the whole
  * quote, is computed anew (the message was verified on arrival). An error never changes or
- * removes a flow (RFC 5508 REQ-?; RFC 5382 REQ-10 for TCP).
+ * removes a flow (RFC 5382 REQ-10; the same for UDP and ICMP flows).
  */
 #include "nat/nat_internal.h"
 

@@ -33,8 +33,8 @@
  *
  * ng_timers_next is exact: the head of the due list, or the least of the first non-empty
  * level-0 slot, the first non-empty level-1 slot (when level 0 has nothing earlier than its
- * start), and the far minimum. It is cached and
- * recomputed (a few bitmap words and two slots) only after the cached minimum was removed.
+ * start), and the far minimum. It is cached and recomputed (a few bitmap words and two slots;
+ * the far list only when its own minimum left) only after the cached minimum was removed.
  */
 #include <stdlib.h>
 

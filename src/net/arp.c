@@ -20,15 +20,20 @@
  *
  * Learning follows RFC 826's merge rule: an ARP packet whose sender is in the cache refreshes
  * that entry (this is also how a gratuitous ARP updates a host that changed its MAC); one whose
- * target is our address adds the sender, and a request is answered. RESOLVED entries expire
- * cfg.arp_timeout_ns after they were last confirmed. When the table is full, the entry confirmed
- * longest ago is evicted.
+ * target is our address adds the sender, and a request is answered. When the table is full, the
+ * entry confirmed longest ago is evicted.
+ *
+ * Expiry: a RESOLVED entry lives cfg.arp_timeout_ns from its last confirmation. An entry nobody
+ * sent through since then is simply freed. One in use is re-validated instead (RFC 1122
+ * 2.3.2.1, unicast poll): it turns PROBE, keeps being used with the MAC it has, and up to
+ * ARP_TRIES requests go to that MAC, ARP_RETRY_NS apart; any ARP from the neighbour makes it
+ * RESOLVED again, silence frees it. So a busy flow never stalls behind a periodic re-resolution.
  */
 
 #define ARP_TRIES    3
 #define ARP_RETRY_NS (1 * NG_NS_PER_SEC)
 
-enum arp_state { ARP_FREE, ARP_INCOMPLETE, ARP_RESOLVED };
+enum arp_state { ARP_FREE, ARP_INCOMPLETE, ARP_RESOLVED, ARP_PROBE };
 
 struct arp_entry {
 	struct ng_timer timer; /* retry (INCOMPLETE) or expiry (RESOLVED) */
@@ -36,12 +41,14 @@ struct arp_entry {
 	struct ng_iface *ifc;
 	struct ng_pkt *qhead, *qtail; /* datagrams waiting for the MAC */
 	uint64_t updated;             /* last created / confirmed */
+
 	uint32_t ip;
 	uint32_t next; /* hash chain or free list: index + 1, 0 ends */
 	uint32_t qlen;
 	uint8_t mac[6];
 	uint8_t state;
 	uint8_t tries;
+	bool used; /* a datagram went through it since the last confirmation */
 };
 
 struct ng_arp {
@@ -164,19 +171,26 @@ static void arp_send(struct ng_stack *st, struct ng_iface *ifc, uint16_t op, con
 	ng_eth_output(st, ifc, p, eth_dst, NG_ETH_P_ARP);
 }
 
+/* Ask for E's MAC: broadcast while unknown, unicast to the MAC we have when probing. */
 static void send_request(struct ng_stack *st, struct arp_entry *e)
 {
 	static const uint8_t zero[6];
-	arp_send(st, e->ifc, NG_ARP_REQUEST, zero, e->ip, ng_eth_broadcast);
+	arp_send(st, e->ifc, NG_ARP_REQUEST, zero, e->ip,
+	         e->state == ARP_PROBE ? e->mac : ng_eth_broadcast);
 }
 
-/* Retry an unanswered request, give up after ARP_TRIES, or expire a resolved entry. */
+/* Retry an unanswered request, give up after ARP_TRIES, or expire a resolved entry (probing it
+ * first when it is in use). */
 static void entry_timer(struct ng_timer *t, uint64_t now)
 {
 	struct arp_entry *e = ng_container_of(t, struct arp_entry, timer);
 	struct ng_arp *arp = e->arp;
 
-	if (e->state == ARP_INCOMPLETE && e->tries < ARP_TRIES) {
+	if (e->state == ARP_RESOLVED && e->used) {
+		e->state = ARP_PROBE;
+		e->tries = 0;
+	}
+	if ((e->state == ARP_INCOMPLETE || e->state == ARP_PROBE) && e->tries < ARP_TRIES) {
 		e->tries++;
 		send_request(arp->st, e);
 		ng_timer_arm(arp->st->timers, &e->timer, now + ARP_RETRY_NS);
@@ -196,6 +210,7 @@ static void entry_resolve(struct ng_arp *arp, struct arp_entry *e, struct ng_ifa
 	e->ifc = ifc;
 	e->state = ARP_RESOLVED;
 	e->updated = st->now;
+	e->used = e->qhead != NULL;
 	ng_timer_arm(st->timers, &e->timer, st->now + st->cfg.arp_timeout_ns);
 	while ((p = e->qhead) != NULL) {
 		e->qhead = p->next;
@@ -304,8 +319,10 @@ int ng_arp_output(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p, u
 		return ng_eth_output(st, ifc, p, mac, NG_ETH_P_IPV4);
 	}
 	e = find(arp, nexthop);
-	if (e && e->state == ARP_RESOLVED)
+	if (e && (e->state == ARP_RESOLVED || e->state == ARP_PROBE)) {
+		e->used = true;
 		return ng_eth_output(st, ifc, p, e->mac, NG_ETH_P_IPV4);
+	}
 	if (arp->queued >= st->cfg.arp_queue) {
 		ng_drop_pkt(st, p, NG_DROP_ARP_QUEUE_FULL);
 		return -NG_ENOBUFS;
@@ -340,7 +357,7 @@ void ng_arp_announce(struct ng_stack *st, struct ng_iface *ifc)
 bool ng_arp_lookup(struct ng_stack *st, uint32_t ip, uint8_t mac[6])
 {
 	struct arp_entry *e = find(st->arp, ip);
-	if (!e || e->state != ARP_RESOLVED)
+	if (!e || (e->state != ARP_RESOLVED && e->state != ARP_PROBE))
 		return false;
 	memcpy(mac, e->mac, 6);
 	return true;

@@ -240,6 +240,63 @@ static void test_expiry(void **state)
 	ng_test_host_destroy(&h);
 }
 
+/* An entry in use is re-validated by unicast polls at expiry instead of vanishing under the flow
+ * (RFC 1122 2.3.2.1); silence after ARP_TRIES polls frees it. */
+static void test_expiry_probe_in_use(void **state)
+{
+	struct ng_test_host h;
+	struct ng_udp_sock *s;
+	struct nt_ipf ipf;
+	uint8_t f[64], mac[6];
+	struct ng_pkt *p;
+	uint64_t t0, t1, life = 60 * NG_NS_PER_SEC;
+	(void)state;
+
+	ng_test_host_create(&h, NT_US, 24, 0, 1);
+	assert_int_equal(ng_udp_open(h.st, 0, 1000, NULL, NULL, NULL, &s), 0);
+	ng_stack_poll(h.st, NG_NS_PER_SEC);
+	t0 = ng_stack_now(h.st);
+	nt_learn(&h, NT_PEER, nt_peer_mac);
+	assert_int_equal(send_tag(s, NT_PEER, 1), 0);
+	assert_int_equal(nt_flush(&h), 1);
+	ng_stack_poll(h.st, t0 + life);
+	p = ng_test_link_pop(h.link);
+	assert_non_null(p);
+	check_arp(p, nt_peer_mac, 1, zero_mac, NT_US, NT_PEER); /* unicast poll */
+	ng_pkt_free(p);
+	/* Meanwhile traffic still flows to the MAC we had. */
+	assert_true(ng_arp_lookup(h.st, NT_PEER, mac));
+	assert_int_equal(send_tag(s, NT_PEER, 2), 0);
+	p = ng_test_link_pop(h.link);
+	assert_non_null(p);
+	nt_parse(p, &ipf);
+	assert_memory_equal(ipf.eth, nt_peer_mac, 6);
+	ng_pkt_free(p);
+	/* The neighbour answers: resolved again, no more polls for a lifetime. */
+	ng_stack_poll(h.st, t0 + life + NG_NS_PER_SEC / 2);
+	t1 = ng_stack_now(h.st);
+	nt_inject(&h, f, nt_arp(f, 2, nt_our_mac, nt_peer_mac, NT_PEER, nt_our_mac, NT_US));
+	ng_stack_poll(h.st, t1 + 10 * NG_NS_PER_SEC);
+	assert_int_equal(ng_test_link_pending(h.link), 0);
+	/* Used again, then silent: three polls a second apart, then gone. */
+	assert_int_equal(send_tag(s, NT_PEER, 3), 0);
+	assert_int_equal(nt_flush(&h), 1);
+	for (unsigned i = 0; i < 3; i++) {
+		ng_stack_poll(h.st, t1 + life + i * NG_NS_PER_SEC);
+		p = ng_test_link_pop(h.link);
+		assert_non_null(p);
+		check_arp(p, nt_peer_mac, 1, zero_mac, NT_US, NT_PEER);
+		ng_pkt_free(p);
+		assert_true(ng_arp_lookup(h.st, NT_PEER, mac));
+	}
+	ng_stack_poll(h.st, t1 + life + 3 * NG_NS_PER_SEC);
+	assert_false(ng_arp_lookup(h.st, NT_PEER, mac));
+	assert_int_equal(ng_arp_count(h.st), 0);
+	assert_int_equal(ng_test_link_pending(h.link), 0);
+	ng_udp_close(s);
+	ng_test_host_destroy(&h);
+}
+
 static void test_gratuitous_update(void **state)
 {
 	struct ng_test_host h;
@@ -351,6 +408,7 @@ int main(void)
 	    cmocka_unit_test(test_retries_then_drop),
 	    cmocka_unit_test(test_queue_bounded),
 	    cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_expiry_probe_in_use),
 	    cmocka_unit_test(test_gratuitous_update),
 	    cmocka_unit_test(test_announce),
 	    cmocka_unit_test(test_bounded_size),

@@ -234,9 +234,26 @@ static bool bad_sender_ip(const struct ng_iface *ifc, uint32_t ip)
 }
 
 /*
+ * Does the sender hardware address agree with the Ethernet source of the frame that carried it?
+ * A host's ARP always does. ARP has no checksum, so a disagreement means a damaged or forged
+ * packet, and caching it would misdirect a neighbour's traffic for a whole entry lifetime.
+ */
+static bool sha_matches_frame(const struct ng_pkt *p, const struct ng_arp_pkt *a)
+{
+	struct ng_eth_hdr eh;
+
+	if (p->l3 < NG_ETH_HLEN ||
+	    ng_eth_parse(p->head + p->l3 - NG_ETH_HLEN, NG_ETH_HLEN, &eh) != NG_DROP_NONE)
+		return true; /* no Ethernet header in front (a caller without one): nothing to check
+		              */
+	return memcmp(eh.src, a->sha, 6) == 0;
+}
+
+/*
  * An ARP packet on IFC (data at the ARP header). Learns per RFC 826, answers requests for IFC's
  * address (also RFC 5227 probes, whose sender address is 0: they are answered, not learnt from)
- * and drops what is malformed or forged. Consumes P.
+ * and drops what is malformed or forged, including a sender MAC that differs from the frame's
+ * Ethernet source. Consumes P.
  */
 void ng_arp_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p)
 {
@@ -253,7 +270,8 @@ void ng_arp_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p)
 		return;
 	}
 	ng_count(st, NG_CNT_ARP_RX, 1);
-	if (ng_eth_is_multicast(a.sha) || memcmp(a.sha, zero, 6) == 0) {
+	if (ng_eth_is_multicast(a.sha) || memcmp(a.sha, zero, 6) == 0 ||
+	    !sha_matches_frame(p, &a)) {
 		ng_drop_pkt(st, p, NG_DROP_ARP_SRC_BAD);
 		return;
 	}

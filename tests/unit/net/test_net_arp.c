@@ -75,7 +75,11 @@ static void test_not_for_us_and_bad(void **state)
 	          nt_arp(f, 1, nt_bcast, nt_peer_mac, NG_IP4(127, 0, 0, 1), zero_mac, NT_US));
 	nt_inject(&h, f, nt_arp(f, 2, nt_our_mac, nt_peer_mac, NT_US, nt_our_mac, NT_US));
 	nt_inject(&h, f, nt_arp(f, 2, nt_our_mac, nt_peer_mac, 0, nt_our_mac, NT_US));
-	assert_int_equal(nt_drops(&h, NG_DROP_ARP_SRC_BAD), 5);
+	/* Sender MAC not the frame's Ethernet source: damaged or forged, not cached. */
+	n = nt_arp(f, 1, nt_bcast, nt_peer_mac, NT_PEER, zero_mac, NT_US);
+	f[11] ^= 0x10;
+	nt_inject(&h, f, n);
+	assert_int_equal(nt_drops(&h, NG_DROP_ARP_SRC_BAD), 6);
 	/* Malformed: truncated, wrong hardware type, unknown operation. */
 	n = nt_arp(f, 1, nt_bcast, nt_peer_mac, NT_PEER, zero_mac, NT_US);
 	nt_inject(&h, f, 14 + 20);

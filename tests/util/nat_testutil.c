@@ -46,6 +46,12 @@ static void drain(struct ng_link *l)
 
 void ng_test_router_create(struct ng_test_router *r, const struct ng_nat_config *nc, uint64_t seed)
 {
+	ng_test_router_create_mtu(r, nc, seed, 1500, 1500);
+}
+
+void ng_test_router_create_mtu(struct ng_test_router *r, const struct ng_nat_config *nc,
+                               uint64_t seed, uint32_t lan_mtu, uint32_t wan_mtu)
+{
 	struct ng_stack_config c;
 	struct ng_iface_config ic;
 	struct ng_nat_config def;
@@ -60,8 +66,8 @@ void ng_test_router_create(struct ng_test_router *r, const struct ng_nat_config 
 	assert_int_equal(ng_stack_create(&c, &r->st), 0);
 	r->now = 1000 * NG_NS_PER_SEC;
 	ng_stack_poll(r->st, r->now);
-	r->lan_link = ng_test_link_create(1500, lan_mac);
-	r->wan_link = ng_test_link_create(1500, wan_mac);
+	r->lan_link = ng_test_link_create(lan_mtu, lan_mac);
+	r->wan_link = ng_test_link_create(wan_mtu, wan_mac);
 	memset(&ic, 0, sizeof(ic));
 	ic.addr = NTU_LAN_ADDR;
 	ic.prefix_len = 24;
@@ -163,6 +169,13 @@ static size_t ip_hdr(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, size
 	ng_put32(b + 16, dst);
 	ng_put16(b + 10, ng_csum(b, 20));
 	return 20;
+}
+
+void ntu_set_df(uint8_t *b)
+{
+	b[6] |= 0x40;
+	ng_put16(b + 10, 0);
+	ng_put16(b + 10, ng_csum(b, (size_t)(b[0] & 15) * 4));
 }
 
 void ntu_set_ttl(uint8_t *b, uint8_t ttl)

@@ -31,6 +31,9 @@ struct ng_test_router {
  * configured by NC (NULL: defaults), the neighbours H1, H2 and the gateway already in its ARP
  * cache (their entries do not expire during a test). */
 void ng_test_router_create(struct ng_test_router *r, const struct ng_nat_config *nc, uint64_t seed);
+/* The same with the LAN and WAN links' MTUs given. */
+void ng_test_router_create_mtu(struct ng_test_router *r, const struct ng_nat_config *nc,
+                               uint64_t seed, uint32_t lan_mtu, uint32_t wan_mtu);
 /* Destroys the NAT, the stack and the links; fails the test on leaked packets. */
 void ng_test_router_destroy(struct ng_test_router *r);
 /* Hand the IPv4 datagram IP (LEN bytes) to the router as a frame on the LAN or the WAN. */
@@ -50,6 +53,8 @@ size_t ntu_tcp(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, uint16_t 
                uint32_t ack, uint8_t flags, const void *data, size_t len);
 size_t ntu_udp(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
                const void *data, size_t len, bool with_csum);
+/* Set DF on datagram B and fix its header checksum. */
+void ntu_set_df(uint8_t *b);
 size_t ntu_icmp_echo(uint8_t *b, uint32_t src, uint32_t dst, uint8_t type, uint16_t id,
                      uint16_t seq);
 /* An ICMP error quoting QLEN bytes of QUOTE. */

@@ -81,6 +81,64 @@ static void test_fragments_translated_whole(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/* Path MTU: a DF datagram too big for the WAN gets fragmentation-needed about the untranslated
+ * datagram (RFC 1191); without DF it leaves in fragments; a frag-needed from a router beyond is
+ * translated with its next-hop MTU kept (RFC 5508). */
+static void test_path_mtu(void **state)
+{
+	static uint8_t d[2048], got[2048], sent[2048];
+	uint8_t payload[1450];
+	struct ng_test_router r;
+	size_t len, n, slen;
+
+	(void)state;
+	ng_test_router_create_mtu(&r, NULL, 33, 1500, 1400);
+	ng_test_fill(payload, sizeof(payload), 6);
+	len = ntu_udp(d, NTU_H1, 8000, NTU_SRV, 9, payload, sizeof(payload), true);
+	ntu_set_df(d);
+	ng_test_router_input(&r, LAN, d, len);
+	assert_int_equal(ng_test_router_output(&r, WAN, got, sizeof(got)), 0);
+	n = ng_test_router_output(&r, LAN, got, sizeof(got));
+	assert_true(n > 28 + 28);
+	ntu_check_csums(got, n);
+	assert_int_equal(got[20], NG_ICMP_DEST_UNREACH);
+	assert_int_equal(got[21], NG_ICMP_FRAG_NEEDED);
+	assert_int_equal(ng_get16(got + 26), 1400);
+	assert_int_equal(ntu_dst(got), NTU_H1);
+	assert_int_equal(ntu_src(got + 28), NTU_H1); /* the quote is what H1 sent */
+	assert_int_equal(ntu_sport(got + 28), 8000);
+	assert_int_equal(ng_test_router_flows(&r), 0);
+
+	/* without DF: two fragments on the WAN */
+	len = ntu_udp(d, NTU_H1, 8000, NTU_SRV, 9, payload, sizeof(payload), true);
+	ng_test_router_input(&r, LAN, d, len);
+	assert_true(ng_test_router_output(&r, WAN, got, sizeof(got)) <= 1400);
+	assert_true(ng_test_router_output(&r, WAN, got, sizeof(got)) > 0);
+	assert_int_equal(ng_test_router_output(&r, WAN, got, sizeof(got)), 0);
+
+	/* a smaller DF datagram crosses; a router beyond answers frag-needed with MTU 1280 */
+	len = ntu_udp(d, NTU_H1, 8001, NTU_SRV, 9, payload, 1300, true);
+	ntu_set_df(d);
+	ng_test_router_input(&r, LAN, d, len);
+	slen = ng_test_router_output(&r, WAN, sent, sizeof(sent));
+	assert_int_equal(slen, len);
+	len = ntu_icmp_err(d, NG_IP4(198, 51, 100, 1), NTU_PUB, NG_ICMP_DEST_UNREACH,
+	                   NG_ICMP_FRAG_NEEDED, sent, 28);
+	ng_put16(d + 26, 1280); /* next-hop MTU, then the checksum again */
+	ng_put16(d + 22, 0);
+	ng_put16(d + 22, ng_csum(d + 20, len - 20));
+	ng_test_router_input(&r, WAN, d, len);
+	n = ng_test_router_output(&r, LAN, got, sizeof(got));
+	assert_int_equal(n, len);
+	ntu_check_csums(got, n);
+	assert_int_equal(ng_get16(got + 26), 1280);
+	assert_int_equal(ntu_dst(got), NTU_H1);
+	assert_int_equal(ntu_src(got + 28), NTU_H1);
+	assert_int_equal(ntu_sport(got + 28), 8001);
+	assert_int_equal(ng_csum(got + 28, 20), 0);
+	ng_test_router_destroy(&r);
+}
+
 static void drain(struct ng_test_router *r)
 {
 	uint8_t o[2048];
@@ -195,6 +253,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fragments_translated_whole),
+	    cmocka_unit_test(test_path_mtu),
 	    cmocka_unit_test(test_flood_creates_no_flows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,9 @@
  *
  * One request on one connection ("Connection: close"), driven by ng_tcp events from the loop:
  *
- *   LINK     wait until the TAP's kernel side is up (so that the first SYN is not lost to a
- *            device nobody configured yet), bounded by --timeout;
+ *   LINK     wait until the TAP's kernel side is up with an IPv4 address, so that the first
+ *            SYN is not lost to a device nobody configured yet (at most LINK_WAIT_NS: a TAP
+ *            in a bridge has no address, and retransmission covers the rest);
  *   CONNECT  ng_tcp_connect; NG_TCP_EV_CONNECTED or an error follows;
  *   XFER     send the request head (and for --upload the file, read with pread() into the
  *            space ng_tcp_send_space() reports), and parse the response as it comes: status
@@ -44,6 +45,7 @@
 #define SCRATCH      (256 * 1024) /* file reads and body reads go through this */
 #define LINGER_NS    (3 * NG_NS_PER_SEC)
 #define LINK_POLL_NS (20 * NG_NS_PER_MS)
+#define LINK_WAIT_NS (3 * NG_NS_PER_SEC)
 
 enum phase { PH_LINK, PH_CONNECT, PH_XFER, PH_LINGER, PH_DONE };
 enum body_mode { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_TO_CLOSE };
@@ -494,8 +496,9 @@ static void on_event(struct ng_tcp_sock *s, void *ctx, unsigned events)
 	}
 }
 
-/* Is the TAP's kernel side up? (The test or the user configures it after we create it.) */
-static bool link_up(const char *name)
+/* Is the TAP's kernel side up and given an IPv4 address? (The test or the user configures it
+ * after we create it.) */
+static bool link_ready(const char *name)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -504,8 +507,10 @@ static bool link_up(const char *name)
 	memset(&ifr, 0, sizeof ifr);
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
 	bool up = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+	ifr.ifr_addr.sa_family = AF_INET;
+	bool addr = ioctl(fd, SIOCGIFADDR, &ifr) == 0;
 	close(fd);
-	return up;
+	return up && addr;
 }
 
 /* The loop's tick: the phases that are driven by time rather than by events. */
@@ -519,7 +524,7 @@ static uint64_t tick(void *ctx, uint64_t now)
 	case PH_LINK:
 		if (now < c->next_link_check)
 			return c->next_link_check;
-		if (!link_up(c->app.tap)) {
+		if (!link_ready(c->app.tap) && now < c->start + LINK_WAIT_NS) {
 			c->next_link_check = now + LINK_POLL_NS;
 			return c->next_link_check;
 		}

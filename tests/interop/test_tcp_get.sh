@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ng-get on natgate's TCP against a kernel-side HTTP server (Python's http.server, taught PUT):
+# a 64 MiB download at TAP MTU 1500 and 65520 and a 64 MiB upload, sha256 matching; and clean
+# failures: HTTP 404 and a closed port ("connection refused") give exit status 1 and one line.
+. "$(dirname "$0")/lib.sh" "$@"
+ng_require_root
+ng_require_cmd sha256sum ss
+ng_require_bin ng-get
+
+KPORT=8000
+ME=10.0.0.2 # ng-get
+SRVDIR=$NG_TMP/srv
+mkdir -p "$SRVDIR"
+head -c $((64 << 20)) /dev/urandom >"$SRVDIR/big.bin"
+head -c $((64 << 20)) /dev/urandom >"$NG_TMP/up.bin"
+BIG_SHA=$(sha256sum <"$SRVDIR/big.bin" | cut -d' ' -f1)
+UP_SHA=$(sha256sum <"$NG_TMP/up.bin" | cut -d' ' -f1)
+
+# The kernel-side server: http.server's GET and HEAD, plus PUT with a Content-Length body (stored
+# under the served directory, renamed into place when complete, answered 201).
+cat >"$NG_TMP/kserver.py" <<'EOF'
+import functools, http.server, os, sys
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_PUT(self):
+        length = self.headers.get("Content-Length")
+        if length is None:
+            self.send_error(411)
+            return
+        left = int(length)
+        path = self.translate_path(self.path)
+        tmp = path + ".part"
+        with open(tmp, "wb") as f:
+            while left > 0:
+                chunk = self.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                f.write(chunk)
+                left -= len(chunk)
+        if left:
+            os.unlink(tmp)
+            self.close_connection = True
+            return
+        os.rename(tmp, path)
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+addr, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+srv = http.server.ThreadingHTTPServer((addr, port), functools.partial(Handler, directory=root))
+print("listening", flush=True)
+srv.serve_forever()
+EOF
+
+ng_ns_new ns
+
+# The server binds to every address of this namespace: the TAP's kernel side comes and goes with
+# each ng-get run.
+ng_bg kpid "$ns" kserver "$NG_PY" "$NG_TMP/kserver.py" 0.0.0.0 "$KPORT" "$SRVDIR"
+ng_wait 10 "kernel server listens" bash -c \
+	'ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN' _ "$ns" "$KPORT" ||
+	{ ng_fail "kernel-side server did not start"; ng_done; }
+
+# run_get NAME MTU SECS ng-get-args...: run ng-get (it makes TAP ng0; we configure the kernel
+# side), wait up to SECS for it to finish; sets RC (exit status) and ERR (its output)
+run_get()
+{
+	local name=$1 mtu=$2 secs=$3 gpid
+	shift 3
+	ng_start gpid "$ns" "$NG_TAP" "$name" "$NG_BIN/ng-get" --tap "$NG_TAP" --addr "$ME/24" \
+		--mtu "$mtu" "$@"
+	# the address last: ng-get connects once it is there, and may be done at once
+	ip -n "$ns" link set dev "$NG_TAP" mtu "$mtu" up
+	ip -n "$ns" addr add "$NG_KERNEL_ADDR/24" dev "$NG_TAP" ||
+		ng_fail "address on $NG_TAP"
+	if ! ng_wait "$secs" "$name finishes" bash -c '! kill -0 "$1" 2>/dev/null' _ "$gpid"; then
+		ng_stop_pid "$gpid"
+	fi
+	wait "$gpid" 2>/dev/null
+	RC=$?
+	ERR=$(cat "$(ng_logfile "$name")")
+	[ -z "$ERR" ] || printf '%s\n' "$ERR" | head -n 5 | sed "s/^/    $name: /"
+}
+
+URL=http://$NG_KERNEL_ADDR:$KPORT
+for mtu in 1500 65520; do
+	rm -f "$NG_TMP/got.bin"
+	t0=$(date +%s%N)
+	run_get "get-$mtu" "$mtu" 150 "$URL/big.bin" -o "$NG_TMP/got.bin" --timeout 120
+	t1=$(date +%s%N)
+	ng_check_eq "MTU $mtu: ng-get big.bin exits 0" 0 "$RC"
+	ng_check_eq "MTU $mtu: 64 MiB downloaded, sha256 matches" "$BIG_SHA" \
+		"$(sha256sum <"$NG_TMP/got.bin" | cut -d' ' -f1)"
+	ng_log "MTU $mtu download: $(((t1 - t0) / 1000000)) ms including start-up"
+done
+
+rm -f "$SRVDIR/up.bin"
+run_get put-1500 1500 150 "$URL/up.bin" --upload "$NG_TMP/up.bin" --timeout 120
+ng_check_eq "ng-get --upload 64 MiB exits 0" 0 "$RC"
+ng_check_eq "uploaded file stored by the kernel-side server, sha256 matches" "$UP_SHA" \
+	"$(sha256sum <"$SRVDIR/up.bin" 2>/dev/null | cut -d' ' -f1)"
+
+run_get get-404 1500 30 "$URL/nope.bin" -o "$NG_TMP/nope" --timeout 20
+ng_check_eq "404: exit status 1" 1 "$RC"
+ng_check_match "404: one-line error naming the status" '^ng-get: HTTP 404' "$ERR"
+
+run_get get-refused 1500 30 "http://$NG_KERNEL_ADDR:8001/x" -o "$NG_TMP/x" --timeout 20
+ng_check_eq "closed port: exit status 1" 1 "$RC"
+ng_check_match "closed port: 'connection refused'" '^ng-get: connection refused$' "$ERR"
+
+run_get get-timeout 1500 30 "http://10.0.0.3:80/x" -o "$NG_TMP/x" --timeout 2
+ng_check_eq "no such host: exit status 1 after --timeout" 1 "$RC"
+ng_check_match "no such host: one-line error" '^ng-get: .*(timed out|unreachable)' "$ERR"
+
+ng_check_alive "kernel-side server" "$kpid"
+ng_done

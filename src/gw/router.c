@@ -320,9 +320,10 @@ static int start(struct router *r)
 		return -1;
 	ng_stack_config_default(&sc);
 	sc.seed = r->seed;
-	sc.pkt_count = 2048;
-	sc.reasm_slots = 64;
-	sc.reasm_max_bytes = 4u << 20;
+	/* Every buffer is big enough for a reassembled 64 KiB datagram, so buffers cost resident
+	 * memory: 1024 cover the in-flight frames, the ARP queues and the reassembly budget (the
+	 * defaults: 16 datagrams, 1 MiB) with room to spare. */
+	sc.pkt_count = 1024;
 	sc.log_level = (enum ng_log_level)r->log_level;
 	sc.log_fn = stack_log;
 	if (ng_stack_create(&sc, &r->st)) {

@@ -495,6 +495,43 @@ static void test_forward_and_hairpin(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/* RFC 4787 REQ-9: two inside hosts reach each other through their public mappings. */
+static void test_udp_hairpin_between_mappings(void **state)
+{
+	struct ng_test_router r;
+	struct ng_nat_config c;
+	size_t n;
+
+	(void)state;
+	ng_nat_config_default(&c);
+	c.filter = NG_NAT_FILTER_ENDPOINT;
+	ng_test_router_create(&r, &c, 14);
+	assert_int_equal(
+	    send_recv(&r, LAN, ntu_udp(buf, NTU_H1, 5000, NTU_SRV, 3478, "b", 1, true)), 29);
+	/* H2 learnt H1's public endpoint (203.0.113.2:5000) and sends to it */
+	ng_test_router_input(&r, LAN, buf,
+	                     ntu_udp(buf, NTU_H2, 6000, NTU_PUB, 5000, "hi", 2, true));
+	assert_int_equal(ng_test_router_output(&r, WAN, out, sizeof(out)), 0);
+	n = ng_test_router_output(&r, LAN, out, sizeof(out));
+	assert_int_equal(n, 30);
+	ntu_check_csums(out, n);
+	assert_int_equal(ntu_src(out), NTU_PUB);
+	assert_int_equal(ntu_sport(out), 6000);
+	assert_int_equal(ntu_dst(out), NTU_H1);
+	assert_int_equal(ntu_dport(out), 5000);
+	/* and H1 answers H2's public endpoint */
+	ng_test_router_input(&r, LAN, buf,
+	                     ntu_udp(buf, NTU_H1, 5000, NTU_PUB, 6000, "yo", 2, true));
+	n = ng_test_router_output(&r, LAN, out, sizeof(out));
+	assert_int_equal(n, 30);
+	ntu_check_csums(out, n);
+	assert_int_equal(ntu_src(out), NTU_PUB);
+	assert_int_equal(ntu_sport(out), 5000);
+	assert_int_equal(ntu_dst(out), NTU_H2);
+	assert_int_equal(ntu_dport(out), 6000);
+	ng_test_router_destroy(&r);
+}
+
 static void test_table_full_and_quota(void **state)
 {
 	struct ng_test_router r;
@@ -600,6 +637,7 @@ int main(void)
 	    cmocka_unit_test(test_unsolicited_syn_held),
 	    cmocka_unit_test(test_simultaneous_open),
 	    cmocka_unit_test(test_forward_and_hairpin),
+	    cmocka_unit_test(test_udp_hairpin_between_mappings),
 	    cmocka_unit_test(test_table_full_and_quota),
 	    cmocka_unit_test(test_parsers),
 	};

@@ -100,6 +100,7 @@ struct ng_nat_stats {
 	uint64_t refused;       /* new flows refused (table, quota or ports) */
 	uint64_t held_dropped;  /* held SYNs dropped because an outbound SYN came (REQ-4) */
 	uint64_t held_rejected; /* held SYNs answered with port unreachable */
+	uint64_t untracked;     /* TCP segments passed without effect on the flow's state */
 };
 void ng_nat_get_stats(const struct ng_nat *n, struct ng_nat_stats *s);
 

@@ -670,4 +670,6 @@ void ng_nat_get_stats(const struct ng_nat *n, struct ng_nat_stats *s)
 	s->refused = n->refused;
 	s->held_dropped = n->held_dropped;
 	s->held_rejected = n->held_rejected;
+	s->untracked = n->untracked;
+	s->untracked = n->untracked;
 }

@@ -340,13 +340,18 @@ static bool track(struct ng_nat *n, struct nat_flow *f, struct xpkt *x, bool out
 	case NG_TRACK_OK:
 		break;
 	case NG_TRACK_WINDOW:
-		/* out of window: passed on for the endpoint to judge, but it moves nothing and
-		 * does not keep the flow alive */
-		return true;
 	case NG_TRACK_INVALID:
 	default:
-		drop(n, x, NG_DROP_NAT_BAD_STATE);
-		return false;
+		/*
+		 * Out of window, or senseless in the tracked state: passed on for the endpoint to
+		 * judge, but it moves no state and does not keep the flow alive. Dropping it would
+		 * wedge a flow whose state went stale: a client that lost its connection and comes
+		 * back from the same port sends a SYN the tracker calls invalid; only if it passes
+		 * does the server's challenge ACK (RFC 5961) draw the RST that clears the old
+		 * connection at both ends, and in the tracker.
+		 */
+		n->untracked++;
+		return true;
 	}
 	if (f->trk.reset)
 		c = NG_NAT_T_TCP_RST;

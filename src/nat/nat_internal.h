@@ -83,6 +83,7 @@ struct ng_nat {
 	uint32_t n_held;
 
 	uint64_t refused, held_dropped, held_rejected;
+	uint64_t untracked; /* TCP segments passed without effect (out of window or invalid) */
 	size_t table_bytes;
 };
 

@@ -128,6 +128,52 @@ static void test_tcp_port_reuse_after_close(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/* A client that lost its connection comes back from the same port while the NAT still holds the
+ * old one as established: its SYN is passed without effect, the server's challenge ACK draws
+ * the client's RST, which ends the old connection in the tracker, and the retransmitted SYN
+ * then opens the new one (RFC 5961 recovery through the NAT). */
+static void test_tcp_stale_flow_recovers(void **state)
+{
+	struct ng_test_router r;
+	struct ng_nat_stats s;
+
+	(void)state;
+	ng_test_router_create(&r, NULL, 15);
+	send_recv(&r, LAN, ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 1000, 0, NG_TCP_SYN, NULL, 0));
+	send_recv(&r, WAN,
+	          ntu_tcp(buf, NTU_SRV, 80, NTU_PUB, 40000, 5000, 1001, NG_TCP_SYN | NG_TCP_ACK,
+	                  NULL, 0));
+	send_recv(&r, LAN,
+	          ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 1001, 5001, NG_TCP_ACK, "x", 1));
+	assert_string_equal(only_state(&r), "ESTABLISHED");
+	/* the client rebooted: a new SYN from the same port */
+	assert_int_equal(
+	    send_recv(&r, LAN,
+	              ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 900000, 0, NG_TCP_SYN, NULL, 0)),
+	    40);
+	assert_int_equal(ntu_sport(out), 40000);
+	assert_string_equal(only_state(&r), "ESTABLISHED");
+	ng_nat_get_stats(r.nat, &s);
+	assert_int_equal(s.untracked, 1);
+	/* the server's challenge ACK, and the client's RST for it */
+	assert_int_equal(
+	    send_recv(&r, WAN,
+	              ntu_tcp(buf, NTU_SRV, 80, NTU_PUB, 40000, 5001, 1002, NG_TCP_ACK, NULL, 0)),
+	    40);
+	assert_int_equal(
+	    send_recv(&r, LAN,
+	              ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 1002, 0, NG_TCP_RST, NULL, 0)),
+	    40);
+	assert_string_equal(only_state(&r), "CLOSE");
+	/* the SYN again: a fresh connection */
+	assert_int_equal(
+	    send_recv(&r, LAN,
+	              ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 900000, 0, NG_TCP_SYN, NULL, 0)),
+	    40);
+	assert_string_equal(only_state(&r), "SYN_SENT");
+	ng_test_router_destroy(&r);
+}
+
 static void test_udp_ports_eim_and_zero_csum(void **state)
 {
 	struct ng_test_router r;
@@ -628,6 +674,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_outbound_tcp_handshake),
 	    cmocka_unit_test(test_tcp_port_reuse_after_close),
+	    cmocka_unit_test(test_tcp_stale_flow_recovers),
 	    cmocka_unit_test(test_udp_ports_eim_and_zero_csum),
 	    cmocka_unit_test(test_filtering_modes),
 	    cmocka_unit_test(test_icmp_echo),

@@ -91,13 +91,15 @@ struct ng_fault_spec {
 /* Parse "loss=2%,dup=1%,reorder=1%,corrupt=0.1%,delay=5ms,jitter=1ms,dir=both|tx|rx".
  * 0 or -NG_EINVAL with a one-line reason in *ERRMSG (static storage). */
 int ng_fault_parse(const char *spec, struct ng_fault_spec *out, const char **errmsg);
-/* Wrap INNER (ownership passes to the wrapper) so frames suffer SPEC, drawn from SEED. */
+/* Wrap INNER (ownership passes to the wrapper) so frames suffer SPEC, drawn from SEED.
+ * On failure INNER is destroyed too. */
 int ng_fault_wrap(struct ng_link *inner, const struct ng_fault_spec *spec, uint64_t seed,
 		  struct ng_link **out);
 
 /* ---- capture (src/link/pcap.c) ---- */
 /* Wrap INNER so every frame sent and received is written to PATH (libpcap, Ethernet link type).
- * WALL_OFFSET_NS is added to the caller's clock to get the UNIX time written in the file. */
+ * WALL_OFFSET_NS is added to the caller's clock to get the UNIX time written in the file.
+ * Ownership of INNER passes to the wrapper; on failure INNER is destroyed too. */
 int ng_pcap_wrap(struct ng_link *inner, const char *path, int64_t wall_offset_ns,
 		 struct ng_link **out, const char **errmsg);
 

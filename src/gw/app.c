@@ -353,6 +353,15 @@ uint32_t ng_app_stop(struct ng_app *a)
 
 	ng_loop_destroy(a->loop);
 	a->loop = NULL;
+	if (a->link && a->st)
+		ng_log(
+		    &a->st->log, NG_LOG_INFO,
+		    "link %s: rx %llu frames %llu bytes, tx %llu frames %llu bytes, errors rx %llu "
+		    "tx %llu",
+		    a->link->name, (unsigned long long)a->link->rx_frames,
+		    (unsigned long long)a->link->rx_bytes, (unsigned long long)a->link->tx_frames,
+		    (unsigned long long)a->link->tx_bytes, (unsigned long long)a->link->rx_errors,
+		    (unsigned long long)a->link->tx_errors);
 	ng_link_destroy(a->link);
 	a->link = NULL;
 	a->ifc = NULL;

@@ -64,7 +64,8 @@ int ng_app_option(struct ng_app *a, int argc, char **argv, int *i);
 const char *ng_app_usage(void);
 /* Check required options (--tap, --addr), open the TAP (with --fault and --pcap wrappers), create
  * the stack and loop, install SIGINT/SIGTERM handlers. Prints a one-line error and returns -1 on
- * failure. */
+ * failure, or -2 when a required option is missing or options contradict (a usage error: exit 2).
+ * Nothing is left open after a failure. */
 int ng_app_start(struct ng_app *a);
 /* Run the loop until SIGINT/SIGTERM. */
 int ng_app_run(struct ng_app *a);

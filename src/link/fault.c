@@ -254,8 +254,12 @@ static int fault_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 
 	l->tx_frames++;
 	l->tx_bytes += p->len;
-	if (!f->s.tx)
-		return ng_link_xmit(f->inner, p, now);
+	if (!f->s.tx) {
+		rc = ng_link_xmit(f->inner, p, now);
+		if (rc)
+			l->tx_errors++;
+		return rc;
+	}
 	if (!afflict(&f->s, &f->rng_tx, p, now, &due, &dup))
 		return 0;
 	if (due > now) {

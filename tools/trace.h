@@ -176,9 +176,12 @@ void ng_trace_numbers(const struct ng_trace_conn *c, const struct ng_trace_ev *e
 /* The window event E of C advertises in bytes: scaled (RFC 7323) once both SYNs carried the
  * window-scale option, except in a SYN; as sent otherwise. */
 uint32_t ng_trace_window(const struct ng_trace_conn *c, const struct ng_trace_ev *e);
-/* Whether event I of C is drawn (false: folded into a "..." line). Folding hides the middle of a
- * run of more than LIMIT uneventful segments. */
-bool ng_trace_shown(const struct ng_trace_conn *c, size_t i, uint32_t limit);
+/* Which events of C are drawn: SHOWN[i] for each of the c->nev events (false: folded into a "..."
+ * line). Folding hides the middle of every run of more than LIMIT uneventful segments (0: none).
+ * Linear in the number of events. */
+void ng_trace_fold(const struct ng_trace_conn *c, uint32_t limit, bool *shown);
+/* The same as an array the caller frees, or NULL when out of memory (then draw everything). */
+bool *ng_trace_fold_alloc(const struct ng_trace_conn *c, uint32_t limit);
 /* "1.2 kB", "2.1 MB", ... into BUF. */
 const char *ng_trace_bytes(uint64_t n, char *buf, size_t cap);
 /* "a.b.c.d:port" of side S into BUF. */

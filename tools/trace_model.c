@@ -627,22 +627,32 @@ static bool eventful(const struct ng_trace_conn *c, size_t i)
 	return false;
 }
 
-/* Whether event I of C is drawn (see trace.h). In a run of uneventful segments longer than
- * LIMIT, the first LIMIT/2 and the last LIMIT - LIMIT/2 are drawn. */
-bool ng_trace_shown(const struct ng_trace_conn *c, size_t i, uint32_t limit)
+/* Which events of C are drawn (see trace.h): in each run of uneventful segments longer than
+ * LIMIT, the first LIMIT/2 and the last LIMIT - LIMIT/2 stay. */
+void ng_trace_fold(const struct ng_trace_conn *c, uint32_t limit, bool *shown)
 {
-	if (limit == 0 || eventful(c, i))
-		return true;
-	size_t lo = i, hi = i;
-	while (lo > 0 && !eventful(c, lo - 1))
-		lo--;
-	while (hi + 1 < c->nev && !eventful(c, hi + 1))
-		hi++;
-	size_t run = hi - lo + 1;
-	if (run <= limit)
-		return true;
-	size_t head = limit / 2, tail = limit - head;
-	return i < lo + head || i > hi - tail;
+	size_t i = 0;
+	while (i < c->nev) {
+		if (eventful(c, i)) {
+			shown[i++] = true;
+			continue;
+		}
+		size_t lo = i, hi = i;
+		while (hi + 1 < c->nev && !eventful(c, hi + 1))
+			hi++;
+		size_t run = hi - lo + 1, head = limit / 2, tail = limit - head;
+		for (size_t k = lo; k <= hi; k++)
+			shown[k] = limit == 0 || run <= limit || k < lo + head || k + tail > hi;
+		i = hi + 1;
+	}
+}
+
+bool *ng_trace_fold_alloc(const struct ng_trace_conn *c, uint32_t limit)
+{
+	bool *shown = malloc(c->nev ? c->nev * sizeof(*shown) : 1);
+	if (shown)
+		ng_trace_fold(c, limit, shown);
+	return shown;
 }
 
 /* Human-readable byte count ("500 B", "1.5 kB", "2.1 MB", decimal units). */

@@ -11,6 +11,7 @@
 #include "trace.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define W     960
@@ -121,24 +122,22 @@ static void mark_label(const struct ng_trace_ev *e, char *buf, size_t cap)
 		snprintf(buf, cap, "keep-alive");
 }
 
-/* Rows a connection needs: one per shown event, one per fold. */
-static size_t conn_rows(const struct ng_trace *t, const struct ng_trace_conn *c)
+/* Rows a connection needs: one per shown event, one per fold (SHOWN may be NULL: all shown). */
+static size_t conn_rows(const struct ng_trace_conn *c, const bool *shown)
 {
 	size_t rows = 0;
-	for (size_t i = 0; i < c->nev; i++) {
-		bool sh = ng_trace_shown(c, i, t->opt.limit);
-		if (sh || i == 0 || ng_trace_shown(c, i - 1, t->opt.limit))
+	for (size_t i = 0; i < c->nev; i++)
+		if (!shown || shown[i] || i == 0 || shown[i - 1])
 			rows++;
-	}
 	return rows;
 }
 
 /* Draws connection C with its top at Y0; returns the height used. */
-static double conn_svg(const struct ng_trace *t, const struct ng_trace_conn *c, double y0,
-                       FILE *out)
+static double conn_svg(const struct ng_trace *t, const struct ng_trace_conn *c, const bool *shown,
+                       double y0, FILE *out)
 {
 	char l[64], r[64], label[200], mark[64], end[96], b0[32], b1[32];
-	size_t rows = conn_rows(t, c);
+	size_t rows = conn_rows(c, shown);
 	double top = y0 + HEAD, bottom = top + (double)rows * ROW + SLOPE + 30;
 
 	ng_trace_endpoint(c, 0, l, sizeof(l));
@@ -166,10 +165,10 @@ static double conn_svg(const struct ng_trace *t, const struct ng_trace_conn *c, 
 	uint64_t t0 = c->nev ? c->ev[0].p.ts_ns : 0;
 	double y = top + 10;
 	for (size_t i = 0; i < c->nev;) {
-		if (!ng_trace_shown(c, i, t->opt.limit)) {
+		if (shown && !shown[i]) {
 			size_t j = i;
 			uint64_t bytes = 0;
-			while (j + 1 < c->nev && !ng_trace_shown(c, j + 1, t->opt.limit))
+			while (j + 1 < c->nev && !shown[j + 1])
 				j++;
 			for (size_t k = i; k <= j; k++)
 				bytes += c->ev[k].p.payload;
@@ -249,9 +248,15 @@ static double conn_svg(const struct ng_trace *t, const struct ng_trace_conn *c, 
 void ng_trace_svg(const struct ng_trace *t, FILE *out)
 {
 	double h = 20;
-	for (size_t i = 0; i < t->nconn; i++)
-		if (t->conn[i]->keep && t->conn[i]->nev)
-			h += HEAD + (double)conn_rows(t, t->conn[i]) * ROW + SLOPE + 80;
+	bool **shown = calloc(t->nconn ? t->nconn : 1, sizeof(*shown));
+	for (size_t i = 0; i < t->nconn; i++) {
+		if (!t->conn[i]->keep || !t->conn[i]->nev)
+			continue;
+		if (shown)
+			shown[i] = ng_trace_fold_alloc(t->conn[i], t->opt.limit);
+		h += HEAD + (double)conn_rows(t->conn[i], shown ? shown[i] : NULL) * ROW + SLOPE +
+		     80;
+	}
 	if (h < 120)
 		h = 120;
 	fprintf(out,
@@ -292,15 +297,19 @@ void ng_trace_svg(const struct ng_trace *t, FILE *out)
 		        heads[i][0], heads[i][1]);
 	fprintf(out, "</defs>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
 	double y = 10;
-	size_t shown = 0;
+	size_t drawn = 0;
 	for (size_t i = 0; i < t->nconn; i++) {
 		const struct ng_trace_conn *c = t->conn[i];
 		if (!c->keep || !c->nev)
 			continue;
-		y += conn_svg(t, c, y, out);
-		shown++;
+		y += conn_svg(t, c, shown ? shown[i] : NULL, y, out);
+		drawn++;
 	}
-	if (!shown)
+	if (shown)
+		for (size_t i = 0; i < t->nconn; i++)
+			free(shown[i]);
+	free(shown);
+	if (!drawn)
 		fprintf(out, "<text x=\"20\" y=\"60\" class=\"title\">no TCP connection</text>\n");
 	fputs("</svg>\n", out);
 }

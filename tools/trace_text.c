@@ -16,6 +16,7 @@
 #include "trace.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TIME_W  10 /* "  0.000000" */
@@ -229,11 +230,12 @@ static void ladder(const struct ng_trace *t, const struct ng_trace_conn *c, FILE
 	else if (c->nev)
 		between(out, "time (s)", "(capture began mid-connection)");
 	uint64_t t0 = c->nev ? c->ev[0].p.ts_ns : 0;
+	bool *shown = ng_trace_fold_alloc(c, t->opt.limit);
 	size_t i = 0;
 	while (i < c->nev) {
-		if (!ng_trace_shown(c, i, t->opt.limit)) {
+		if (shown && !shown[i]) {
 			size_t j = i;
-			while (j + 1 < c->nev && !ng_trace_shown(c, j + 1, t->opt.limit))
+			while (j + 1 < c->nev && !shown[j + 1])
 				j++;
 			fold_line(out, c, i, j);
 			i = j + 1;
@@ -254,6 +256,7 @@ static void ladder(const struct ng_trace *t, const struct ng_trace_conn *c, FILE
 			fputc('\n', out);
 		i++;
 	}
+	free(shown);
 	fputc('\n', out);
 	summary(out, c);
 }

@@ -607,6 +607,34 @@ static void window_scale(void **unused)
 	free(out);
 }
 
+/* A long transfer (100000 segments, headers only) folds into one line and stays fast: folding
+ * is linear, so this takes well under a second (a quadratic fold would take minutes). */
+static void long_transfer(void **unused)
+{
+	struct cap c;
+	cap_open(&c, DLT_EN10MB, "long");
+	c.snap = 54;
+	cap_seg(&c, 0, 1, SYN, 100, 0, 65535, 0, NULL);
+	cap_seg(&c, 100, 0, SYN | ACK, 2000, 101, 65535, 0, NULL);
+	cap_seg(&c, 200, 1, ACK, 101, 2001, 65535, 0, NULL);
+	uint32_t seq = 2001;
+	for (uint32_t i = 0; i < 100000; i++, seq += 1000) {
+		cap_seg(&c, 1000 + i * 10ull, 0, ACK, seq, 101, 65535, 1000, NULL);
+		if (i % 2)
+			cap_seg(&c, 1005 + i * 10ull, 1, ACK, 101, seq + 1000, 65535, 0, NULL);
+	}
+	cap_seg(&c, 2000000, 0, FIN | ACK, seq, 101, 65535, 0, NULL);
+	cap_seg(&c, 2000100, 1, FIN | ACK, 101, seq + 1, 65535, 0, NULL);
+	cap_seg(&c, 2000200, 0, ACK, seq + 1, 102, 65535, 0, NULL);
+	cap_close(&c);
+	char *out = run(0, c.path, NULL);
+	char l[256];
+	line_with(out, "... 149990 segments, 100.0 MB in 1.000 s ...", l, sizeof(l));
+	assert_non_null(strstr(out, "server -> client: 100.0 MB in 100003 segments"));
+	assert_non_null(strstr(out, "final states: client CLOSED, server TIME_WAIT"));
+	free(out);
+}
+
 /* Several connections: numbering and the --conn / --port / --host filters. */
 static void filters(void **unused)
 {
@@ -782,6 +810,7 @@ int main(void)
 	    cmocka_unit_test(folding),
 	    cmocka_unit_test(window_scale),
 	    cmocka_unit_test(midstream),
+	    cmocka_unit_test(long_transfer),
 	    cmocka_unit_test(filters),
 	    cmocka_unit_test(svg),
 	    cmocka_unit_test(malformed),

@@ -22,7 +22,8 @@ enum ng_nat_filter {
 enum ng_nat_tclass {
 	NG_NAT_T_TCP_EST,   /* TCP established both ways (RFC 5382 REQ-5: >= 2 h 4 min) */
 	NG_NAT_T_TCP_TRANS, /* TCP opening or closing (RFC 5382/7857: 4 min) */
-	NG_NAT_T_TCP_RST,   /* TCP after a valid RST or when both sides are closed */
+	NG_NAT_T_TCP_RST,   /* TCP that is over: after a valid RST, or both sides closed
+	                       (TIME_WAIT); reclaimed first when the table is full */
 	NG_NAT_T_UDP,       /* RFC 4787 REQ-5: >= 2 min, 5 min recommended */
 	NG_NAT_T_ICMP,      /* RFC 5508 REQ-1: >= 60 s */
 	NG_NAT_T_MAX
@@ -101,6 +102,7 @@ struct ng_nat_stats {
 	uint64_t held_dropped;  /* held SYNs dropped because an outbound SYN came (REQ-4) */
 	uint64_t held_rejected; /* held SYNs answered with port unreachable */
 	uint64_t untracked;     /* TCP segments passed without effect on the flow's state */
+	uint64_t evicted;       /* finished TCP flows reclaimed early when the table was full */
 };
 void ng_nat_get_stats(const struct ng_nat *n, struct ng_nat_stats *s);
 

@@ -187,9 +187,10 @@ static void answer_stats(struct ng_stack *st, struct ng_nat *n, bool json, FILE 
 		        ns.bytes_per_flow);
 		fprintf(out,
 		        "flows refused %llu, held syns dropped %llu, rejected %llu, "
-		        "tcp segments passed untracked %llu\n",
+		        "tcp segments passed untracked %llu, finished flows evicted %llu\n",
 		        (unsigned long long)ns.refused, (unsigned long long)ns.held_dropped,
-		        (unsigned long long)ns.held_rejected, (unsigned long long)ns.untracked);
+		        (unsigned long long)ns.held_rejected, (unsigned long long)ns.untracked,
+		        (unsigned long long)ns.evicted);
 		for (i = 0; i < NG_TCP_STATE_MAX; i++)
 			if (ns.tcp_by_state[i])
 				fprintf(out, "tcp %-12s %u\n", ng_tcp_state_name(i),
@@ -207,11 +208,11 @@ static void answer_stats(struct ng_stack *st, struct ng_nat *n, bool json, FILE 
 	        "{\"flows\":%u,\"max_flows\":%u,\"flows_tcp\":%u,\"flows_udp\":%u,"
 	        "\"flows_icmp\":%u,\"mappings\":%u,\"held_syns\":%u,\"table_bytes\":%zu,"
 	        "\"bytes_per_flow\":%zu,\"refused\":%llu,\"held_dropped\":%llu,"
-	        "\"held_rejected\":%llu,\"untracked\":%llu,\n \"tcp_states\":{",
+	        "\"held_rejected\":%llu,\"untracked\":%llu,\"evicted\":%llu,\n \"tcp_states\":{",
 	        ns.flows, ns.max_flows, ns.flows_tcp, ns.flows_udp, ns.flows_icmp, ns.mappings,
 	        ns.held_syns, ns.table_bytes, ns.bytes_per_flow, (unsigned long long)ns.refused,
 	        (unsigned long long)ns.held_dropped, (unsigned long long)ns.held_rejected,
-	        (unsigned long long)ns.untracked);
+	        (unsigned long long)ns.untracked, (unsigned long long)ns.evicted);
 	for (i = 0; i < NG_TCP_STATE_MAX; i++) {
 		if (!ns.tcp_by_state[i])
 			continue;

@@ -372,6 +372,26 @@ static void flow_free(struct ng_nat *n, uint32_t i)
 	n->n_flows--;
 }
 
+/*
+ * When the table is full, reclaim the flow that has been over the longest: the oldest of the
+ * class of TCP connections ended by a RST or by both FINs. Its connection is finished, so only
+ * late duplicates could still want it; keeping it would refuse a live new flow instead (Linux's
+ * conntrack drops such entries early too). Called before a packet's lookups, so no pointer into
+ * the table is held across it.
+ */
+void nat_make_room(struct ng_nat *n)
+{
+	uint32_t i = n->lru_head[NG_NAT_T_TCP_RST];
+
+	if (n->free_flow != NAT_NONE || i == NAT_NONE)
+		return;
+	if (n->cfg.log_flows)
+		nat_flow_log(n, &n->flows[i], "evict");
+	n->evicted++;
+	flow_free(n, i);
+	timer_rearm(n);
+}
+
 /* The expiry timer: pop every expired head of every class, then re-arm for the next one. */
 static void expiry_fire(struct ng_timer *t, uint64_t now)
 {
@@ -671,5 +691,5 @@ void ng_nat_get_stats(const struct ng_nat *n, struct ng_nat_stats *s)
 	s->held_dropped = n->held_dropped;
 	s->held_rejected = n->held_rejected;
 	s->untracked = n->untracked;
-	s->untracked = n->untracked;
+	s->evicted = n->evicted;
 }

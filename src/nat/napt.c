@@ -353,7 +353,9 @@ static bool track(struct ng_nat *n, struct nat_flow *f, struct xpkt *x, bool out
 		n->untracked++;
 		return true;
 	}
-	if (f->trk.reset)
+	/* a connection that is over (RST, or both sides closed) sits in the class the table
+	 * reclaims first when it is full */
+	if (f->trk.reset || ng_tcp_track_done(&f->trk))
 		c = NG_NAT_T_TCP_RST;
 	else if (ng_tcp_track_established(&f->trk))
 		c = NG_NAT_T_TCP_EST;
@@ -543,6 +545,7 @@ static bool from_lan(struct ng_nat *n, struct xpkt *x)
 	}
 	if (!pre_checks(n, x, hairpin ? n->lan : n->wan))
 		return true;
+	nat_make_room(n);
 	r = outbound(n, x);
 	if (r > 0 && hairpin) {
 		r = inbound(n, x, true);
@@ -574,6 +577,7 @@ static bool from_wan(struct ng_nat *n, struct xpkt *x)
 		return false; /* the stack counts it under the same reason */
 	if (x->proto == NG_IP_PROTO_ICMP && ng_icmp_is_error(x->icmp.type))
 		return nat_icmp_err_in(n, x->p, &x->ip);
+	nat_make_room(n);
 	r = inbound(n, x, false);
 	if (r == 0)
 		return false;

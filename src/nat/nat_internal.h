@@ -84,6 +84,7 @@ struct ng_nat {
 
 	uint64_t refused, held_dropped, held_rejected;
 	uint64_t untracked; /* TCP segments passed without effect (out of window or invalid) */
+	uint64_t evicted;   /* finished TCP flows reclaimed early because the table was full */
 	size_t table_bytes;
 };
 
@@ -103,6 +104,8 @@ struct nat_map *nat_map_lookup_out(struct ng_nat *n, uint8_t proto, uint16_t out
 struct nat_flow *nat_flow_create(struct ng_nat *n, uint8_t proto, uint32_t in_addr,
                                  uint16_t in_port, uint32_t rem_addr, uint16_t rem_port,
                                  uint16_t fwd_port, uint8_t flags, enum ng_drop *why);
+/* Table full: free the longest-finished TCP flow, if there is one. */
+void nat_make_room(struct ng_nat *n);
 /* Move F to timeout class C and mark it active now. */
 void nat_flow_touch(struct ng_nat *n, struct nat_flow *f, enum ng_nat_tclass c);
 static inline struct nat_map *nat_flow_map(const struct ng_nat *n, const struct nat_flow *f)

@@ -639,6 +639,48 @@ static void test_table_full_and_quota(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/* A full table reclaims the longest-finished TCP flow for a new one; with none finished, the new
+ * flow is refused. */
+static void test_full_table_reclaims_finished_tcp(void **state)
+{
+	struct ng_test_router r;
+	struct ng_nat_config c;
+	struct ng_nat_stats s;
+
+	(void)state;
+	ng_nat_config_default(&c);
+	c.max_flows = 2;
+	ng_test_router_create(&r, &c, 16);
+	send_recv(&r, LAN, ntu_tcp(buf, NTU_H1, 40000, NTU_SRV, 80, 1000, 0, NG_TCP_SYN, NULL, 0));
+	send_recv(&r, WAN,
+	          ntu_tcp(buf, NTU_SRV, 80, NTU_PUB, 40000, 5000, 1001, NG_TCP_SYN | NG_TCP_ACK,
+	                  NULL, 0));
+	assert_int_equal(
+	    send_recv(&r, WAN,
+	              ntu_tcp(buf, NTU_SRV, 80, NTU_PUB, 40000, 5001, 0, NG_TCP_RST, NULL, 0)),
+	    40);
+	assert_int_equal(send_recv(&r, LAN, ntu_udp(buf, NTU_H1, 1, NTU_SRV, 53, "a", 1, true)),
+	                 29);
+	assert_int_equal(ng_test_router_flows(&r), 2);
+	/* full: the reset TCP flow makes room */
+	assert_int_equal(send_recv(&r, LAN, ntu_udp(buf, NTU_H1, 2, NTU_SRV, 53, "b", 1, true)),
+	                 29);
+	ng_nat_get_stats(r.nat, &s);
+	assert_int_equal(s.evicted, 1);
+	assert_int_equal(s.flows, 2);
+	/* full of live flows: refused */
+	assert_int_equal(send_recv(&r, LAN, ntu_udp(buf, NTU_H1, 3, NTU_SRV, 53, "c", 1, true)), 0);
+	assert_int_equal(ng_test_router_drops(&r, NG_DROP_NAT_TABLE_FULL), 1);
+	assert_int_equal(ng_test_router_output(&r, LAN, out, sizeof(out)), 28 + 29);
+	assert_int_equal(out[21], NG_ICMP_ADMIN_PROHIBITED);
+	/* both UDP flows still work */
+	assert_int_equal(send_recv(&r, WAN, ntu_udp(buf, NTU_SRV, 53, NTU_PUB, 1, "r", 1, true)),
+	                 29);
+	assert_int_equal(send_recv(&r, WAN, ntu_udp(buf, NTU_SRV, 53, NTU_PUB, 2, "r", 1, true)),
+	                 29);
+	ng_test_router_destroy(&r);
+}
+
 static void test_parsers(void **state)
 {
 	struct ng_nat_forward f;
@@ -686,6 +728,7 @@ int main(void)
 	    cmocka_unit_test(test_forward_and_hairpin),
 	    cmocka_unit_test(test_udp_hairpin_between_mappings),
 	    cmocka_unit_test(test_table_full_and_quota),
+	    cmocka_unit_test(test_full_table_reclaims_finished_tcp),
 	    cmocka_unit_test(test_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -562,6 +562,8 @@ int ng_nat_create(struct ng_stack *st, struct ng_iface *lan, struct ng_iface *wa
 	n->max_flows = c->max_flows;
 	nb = pow2_at_least(c->max_flows / 2 ? c->max_flows / 2 : 1);
 	n->fmask = n->mmask = nb - 1;
+	/* per-host counters indexed by the host bits: exact up to a /16 LAN; on a wider one, hosts
+	 * whose low 16 bits agree share a quota (a bounded table, no allocation per host) */
 	hosts = lan->prefix_len >= 16 ? (1u << (32 - lan->prefix_len)) : 65536;
 	n->host_mask = hosts - 1;
 	n->hseed = ng_rng_next(&st->rng);

@@ -139,10 +139,13 @@ int ng_trace_run(int argc, char **argv, FILE *out, FILE *err)
 			o.port = (int)v;
 			selectors++;
 		} else if (!strcmp(a, "--host")) {
-			struct in_addr ia;
-			if (inet_pton(AF_INET, val, &ia) != 1)
-				return bad_arg(err, "--host wants an IPv4 address", val);
-			o.host = ntohl(ia.s_addr);
+			memset(&o.host, 0, sizeof(o.host));
+			if (inet_pton(AF_INET, val, o.host.b) != 1) {
+				if (inet_pton(AF_INET6, val, o.host.b) != 1)
+					return bad_arg(err, "--host wants an IPv4 or IPv6 address",
+					               val);
+				o.host.v6 = 1;
+			}
 			o.host_set = true;
 			selectors++;
 		} else if (!strcmp(a, "--limit")) {

@@ -29,7 +29,7 @@
 
 /* Why a captured frame did not become a segment of some connection. */
 #define NG_TRACE_SKIPS(X)                                                                          \
-	X(NOT_IP, "not IPv4")                                                                      \
+	X(NOT_IP, "not IP")                                                                        \
 	X(LINK_SHORT, "truncated link header")                                                     \
 	X(IP_BAD, "malformed IPv4 header")                                                         \
 	X(NOT_TCP, "not TCP")                                                                      \
@@ -47,11 +47,18 @@ enum ng_trace_skip {
 };
 const char *ng_trace_skip_name(enum ng_trace_skip s);
 
+/* An IPv4 or IPv6 address: the bytes in network order (IPv4 in the first four, the rest zero),
+ * so that two addresses compare with memcmp. */
+struct ng_trace_addr {
+	uint8_t v6;
+	uint8_t b[16];
+};
+
 /* One TCP segment as decoded from a captured frame. */
 struct ng_trace_pkt {
-	uint64_t ts_ns;    /* capture time, ns since the epoch */
-	uint32_t frame;    /* frame number in the capture, from 1 */
-	uint32_t src, dst; /* IPv4, host order */
+	uint64_t ts_ns; /* capture time, ns since the epoch */
+	uint32_t frame; /* frame number in the capture, from 1 */
+	struct ng_trace_addr src, dst;
 	struct ng_tcp_hdr tcp;
 	uint32_t payload; /* TCP payload bytes (from the IP length, even if not captured) */
 	bool csum_bad;    /* checksum wrong (often offload on the capturing host) */
@@ -117,7 +124,7 @@ struct ng_trace_dir {
 /* A TCP connection: side 0 is the client (sent the first SYN), side 1 the server. */
 struct ng_trace_conn {
 	uint32_t id; /* from 1, in order of first appearance */
-	uint32_t addr[2];
+	struct ng_trace_addr addr[2];
 	uint16_t port[2];
 	bool keep; /* passes the --conn/--port/--host filter */
 	struct ng_tcp_track tr;
@@ -136,8 +143,8 @@ struct ng_trace_opts {
 	uint32_t conn; /* --conn N (0: all) */
 	int port;      /* --port P (-1: any) */
 	bool host_set;
-	uint32_t host;     /* --host ADDR */
-	bool absolute;     /* --absolute: raw sequence numbers */
+	struct ng_trace_addr host; /* --host ADDR */
+	bool absolute;             /* --absolute: raw sequence numbers */
 	uint32_t limit;    /* --limit N: longest uneventful run shown unfolded (0: never fold) */
 	size_t max_events; /* bound on segments kept in memory */
 };
@@ -184,7 +191,7 @@ void ng_trace_fold(const struct ng_trace_conn *c, uint32_t limit, bool *shown);
 bool *ng_trace_fold_alloc(const struct ng_trace_conn *c, uint32_t limit);
 /* "1.2 kB", "2.1 MB", ... into BUF. */
 const char *ng_trace_bytes(uint64_t n, char *buf, size_t cap);
-/* "a.b.c.d:port" of side S into BUF. */
+/* "a.b.c.d:port" or "[v6]:port" of side S into BUF (>= 56 bytes for IPv6). */
 const char *ng_trace_endpoint(const struct ng_trace_conn *c, int s, char *buf, size_t cap);
 
 /* Renderers. */

@@ -23,11 +23,14 @@
  */
 #include "trace.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core_internal.h"
+
+#define NG_TRACE_ETH_P_IPV6 0x86dd
 
 static bool seq_lt(uint32_t a, uint32_t b)
 {
@@ -57,6 +60,51 @@ void ng_trace_opts_default(struct ng_trace_opts *o)
 	o->max_events = 1000000;
 }
 
+/* Parses the TCP segment at B (HAVE bytes captured of L4LEN) into P. V4 / SRC4 / DST4 give the
+ * IPv4 pseudo-header for ng_tcp_parse; for IPv6, PSEUDO6 holds the 40-byte pseudo-header
+ * (RFC 8200 8.1) and the checksum is summed here. */
+static enum ng_trace_skip decode_tcp(const uint8_t *b, size_t have, size_t l4len, bool v4,
+                                     uint32_t src4, uint32_t dst4, const uint8_t *pseudo6,
+                                     struct ng_trace_pkt *p)
+{
+	if (have > l4len)
+		have = l4len; /* frame padding */
+	p->truncated = have < l4len;
+	if (p->truncated) {
+		if (ng_tcp_parse_nocsum(b, have, &p->tcp) != NG_DROP_NONE) {
+			/* the snap length cut into the options: read the fixed header alone */
+			uint8_t fixed[NG_TCP_HLEN];
+			if (have < NG_TCP_HLEN)
+				return NG_TRACE_SKIP_TCP_BAD;
+			memcpy(fixed, b, NG_TCP_HLEN);
+			uint8_t hlen = (uint8_t)((fixed[12] >> 4) * 4);
+			fixed[12] = (uint8_t)((NG_TCP_HLEN / 4) << 4 | (fixed[12] & 0x0f));
+			if (hlen < NG_TCP_HLEN ||
+			    ng_tcp_parse_nocsum(fixed, NG_TCP_HLEN, &p->tcp) != NG_DROP_NONE)
+				return NG_TRACE_SKIP_TCP_BAD;
+			p->tcp.hlen = hlen;
+		}
+	} else if (v4) {
+		enum ng_drop d = ng_tcp_parse(b, have, src4, dst4, &p->tcp);
+		if (d == NG_DROP_TCP_CSUM) {
+			/* Often checksum offload on the capturing host: keep it, mark it. */
+			p->csum_bad = true;
+			d = ng_tcp_parse_nocsum(b, have, &p->tcp);
+		}
+		if (d != NG_DROP_NONE)
+			return NG_TRACE_SKIP_TCP_BAD;
+	} else {
+		if (ng_tcp_parse_nocsum(b, have, &p->tcp) != NG_DROP_NONE)
+			return NG_TRACE_SKIP_TCP_BAD;
+		uint64_t sum = ng_csum_add(ng_csum_add(0, pseudo6, 40), b, have);
+		p->csum_bad = ng_csum_fold(sum) != 0xffff;
+	}
+	if (p->tcp.hlen > l4len)
+		return NG_TRACE_SKIP_TCP_BAD;
+	p->payload = (uint32_t)(l4len - p->tcp.hlen);
+	return NG_TRACE_SKIP_NONE;
+}
+
 /* Decodes the IPv4 packet at B (CAPLEN bytes captured, WIRELEN on the wire) into P. */
 static enum ng_trace_skip decode_ipv4(const uint8_t *b, size_t caplen, size_t wirelen,
                                       struct ng_trace_pkt *p)
@@ -64,8 +112,6 @@ static enum ng_trace_skip decode_ipv4(const uint8_t *b, size_t caplen, size_t wi
 	struct ng_ipv4_hdr ip;
 	bool cut = caplen < wirelen;
 
-	if (caplen < 1 || (b[0] >> 4) != 4)
-		return NG_TRACE_SKIP_NOT_IP;
 	/* A packet cut short by the snap length keeps a sound header but lacks its tail: parse
 	 * it leniently and take the lengths from the header. */
 	if ((cut ? ng_ipv4_parse_embedded(b, caplen, &ip) : ng_ipv4_parse(b, caplen, &ip)) !=
@@ -77,41 +123,52 @@ static enum ng_trace_skip decode_ipv4(const uint8_t *b, size_t caplen, size_t wi
 		return NG_TRACE_SKIP_FRAGMENT;
 	if (ip.tot_len < ip.hlen)
 		return NG_TRACE_SKIP_IP_BAD;
-	size_t l4len = (size_t)ip.tot_len - ip.hlen;
-	size_t have = caplen - ip.hlen;
-	if (have > l4len)
-		have = l4len; /* frame padding */
-	p->src = ip.src;
-	p->dst = ip.dst;
-	p->truncated = have < l4len;
-	if (p->truncated) {
-		if (ng_tcp_parse_nocsum(b + ip.hlen, have, &p->tcp) != NG_DROP_NONE) {
-			/* the snap length cut into the options: read the fixed header alone */
-			uint8_t fixed[NG_TCP_HLEN];
-			if (have < NG_TCP_HLEN)
-				return NG_TRACE_SKIP_TCP_BAD;
-			memcpy(fixed, b + ip.hlen, NG_TCP_HLEN);
-			uint8_t hlen = (uint8_t)((fixed[12] >> 4) * 4);
-			fixed[12] = (uint8_t)((NG_TCP_HLEN / 4) << 4 | (fixed[12] & 0x0f));
-			if (hlen < NG_TCP_HLEN ||
-			    ng_tcp_parse_nocsum(fixed, NG_TCP_HLEN, &p->tcp) != NG_DROP_NONE)
-				return NG_TRACE_SKIP_TCP_BAD;
-			p->tcp.hlen = hlen;
-		}
-	} else {
-		enum ng_drop d = ng_tcp_parse(b + ip.hlen, have, ip.src, ip.dst, &p->tcp);
-		if (d == NG_DROP_TCP_CSUM) {
-			/* Often checksum offload on the capturing host: keep it, mark it. */
-			p->csum_bad = true;
-			d = ng_tcp_parse_nocsum(b + ip.hlen, have, &p->tcp);
-		}
-		if (d != NG_DROP_NONE)
-			return NG_TRACE_SKIP_TCP_BAD;
+	memset(&p->src, 0, sizeof(p->src));
+	memset(&p->dst, 0, sizeof(p->dst));
+	ng_put32(p->src.b, ip.src);
+	ng_put32(p->dst.b, ip.dst);
+	return decode_tcp(b + ip.hlen, caplen - ip.hlen, (size_t)ip.tot_len - ip.hlen, true, ip.src,
+	                  ip.dst, NULL, p);
+}
+
+/* Decodes the IPv6 packet at B (RFC 8200): the fixed header, then hop-by-hop, routing and
+ * destination-options headers up to TCP. Read here with explicit bounds (src/wire has no IPv6
+ * codec). Fragments and jumbograms are skipped. */
+static enum ng_trace_skip decode_ipv6(const uint8_t *b, size_t caplen, size_t wirelen,
+                                      struct ng_trace_pkt *p)
+{
+	if (caplen < 40)
+		return NG_TRACE_SKIP_IP_BAD;
+	size_t plen = ng_get16(b + 4), end = 40 + plen, off = 40;
+	uint8_t nh = b[6];
+	if (plen == 0 || end > wirelen)
+		return NG_TRACE_SKIP_IP_BAD;
+	for (int k = 0; k < 8 && nh != NG_IP_PROTO_TCP; k++) {
+		if (nh == 44)
+			return NG_TRACE_SKIP_FRAGMENT;
+		if (nh != 0 && nh != 43 && nh != 60)
+			return NG_TRACE_SKIP_NOT_TCP;
+		if (caplen < off + 2 || end < off + 8)
+			return NG_TRACE_SKIP_IP_BAD;
+		nh = b[off];
+		off += ((size_t)b[off + 1] + 1) * 8;
+		if (off > end)
+			return NG_TRACE_SKIP_IP_BAD;
 	}
-	if (p->tcp.hlen > l4len)
+	if (nh != NG_IP_PROTO_TCP)
+		return NG_TRACE_SKIP_NOT_TCP;
+	if (caplen < off)
 		return NG_TRACE_SKIP_TCP_BAD;
-	p->payload = (uint32_t)(l4len - p->tcp.hlen);
-	return NG_TRACE_SKIP_NONE;
+	p->src.v6 = p->dst.v6 = 1;
+	memcpy(p->src.b, b + 8, 16);
+	memcpy(p->dst.b, b + 24, 16);
+	uint8_t pseudo[40];
+	memcpy(pseudo, b + 8, 32);
+	ng_put32(pseudo + 32, (uint32_t)(end - off));
+	memset(pseudo + 36, 0, 3);
+	pseudo[39] = NG_IP_PROTO_TCP;
+	size_t have = (caplen < end ? caplen : end) - off;
+	return decode_tcp(b + off, have, end - off, false, 0, 0, pseudo, p);
 }
 
 /* Decodes a captured frame of link type DLT into P (see trace.h). */
@@ -163,7 +220,14 @@ enum ng_trace_skip ng_trace_decode(int dlt, const uint8_t *b, size_t caplen, siz
 		if (caplen < 4)
 			return NG_TRACE_SKIP_LINK_SHORT;
 		uint32_t fam = ng_get32(b);
-		if (fam != 2 && fam != 0x02000000u)
+		if (dlt == NG_TRACE_DLT_NULL && (fam & 0xffff) == 0)
+			fam = __builtin_bswap32(fam);
+		/* AF_INET is 2 everywhere; AF_INET6 is 10, 24, 28 or 30 depending on the OS */
+		if (fam == 2)
+			type = NG_ETH_P_IPV4;
+		else if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
+			type = NG_TRACE_ETH_P_IPV6;
+		else
 			return NG_TRACE_SKIP_NOT_IP;
 		off = 4;
 		break;
@@ -175,11 +239,18 @@ enum ng_trace_skip ng_trace_decode(int dlt, const uint8_t *b, size_t caplen, siz
 	default:
 		return NG_TRACE_SKIP_NOT_IP;
 	}
-	if (type != NG_ETH_P_IPV4)
-		return NG_TRACE_SKIP_NOT_IP;
 	if (caplen < off)
 		return NG_TRACE_SKIP_LINK_SHORT;
-	return decode_ipv4(b + off, caplen - off, wirelen - off, p);
+	if (caplen == off)
+		return NG_TRACE_SKIP_NOT_IP;
+	/* raw IP says its version in the first nibble */
+	if (type == NG_ETH_P_IPV4 && off == 0)
+		type = (b[0] >> 4) == 6 ? NG_TRACE_ETH_P_IPV6 : NG_ETH_P_IPV4;
+	if (type == NG_ETH_P_IPV4 && (b[off] >> 4) == 4)
+		return decode_ipv4(b + off, caplen - off, wirelen - off, p);
+	if (type == NG_TRACE_ETH_P_IPV6 && (b[off] >> 4) == 6)
+		return decode_ipv6(b + off, caplen - off, wirelen - off, p);
+	return NG_TRACE_SKIP_NOT_IP;
 }
 
 void ng_trace_init(struct ng_trace *t, const struct ng_trace_opts *o)
@@ -202,26 +273,40 @@ void ng_trace_free(struct ng_trace *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Hash of an unordered 4-tuple (both directions hash alike). */
-static uint32_t tuple_hash(uint32_t a1, uint16_t p1, uint32_t a2, uint16_t p2)
+static bool addr_eq(const struct ng_trace_addr *a, const struct ng_trace_addr *b)
 {
-	uint64_t x = ((uint64_t)a1 << 16 | p1), y = ((uint64_t)a2 << 16 | p2);
-	uint64_t k = (x < y ? x * 0x9e3779b97f4a7c15ull + y : y * 0x9e3779b97f4a7c15ull + x);
-	k ^= k >> 31;
-	k *= 0xbf58476d1ce4e5b9ull;
-	k ^= k >> 29;
-	return (uint32_t)k;
+	return a->v6 == b->v6 && !memcmp(a->b, b->b, sizeof(a->b));
+}
+
+/* Hash of one endpoint (FNV-1a, then mixed). */
+static uint64_t ep_hash(const struct ng_trace_addr *a, uint16_t port)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ a->v6;
+	for (size_t i = 0; i < sizeof(a->b); i++)
+		h = (h ^ a->b[i]) * 0x100000001b3ull;
+	h = (h ^ port) * 0x100000001b3ull;
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 29);
+}
+
+/* Hash of an unordered 4-tuple (both directions hash alike). */
+static uint32_t tuple_hash(const struct ng_trace_addr *a1, uint16_t p1,
+                           const struct ng_trace_addr *a2, uint16_t p2)
+{
+	uint64_t x = ep_hash(a1, p1), y = ep_hash(a2, p2);
+	return (uint32_t)((x + y) ^ ((x ^ y) >> 32));
 }
 
 static bool conn_match(const struct ng_trace_conn *c, const struct ng_trace_pkt *p, int *dir)
 {
-	if (c->addr[0] == p->src && c->port[0] == p->tcp.sport && c->addr[1] == p->dst &&
-	    c->port[1] == p->tcp.dport) {
+	if (addr_eq(&c->addr[0], &p->src) && c->port[0] == p->tcp.sport &&
+	    addr_eq(&c->addr[1], &p->dst) && c->port[1] == p->tcp.dport) {
 		*dir = 0;
 		return true;
 	}
-	if (c->addr[1] == p->src && c->port[1] == p->tcp.sport && c->addr[0] == p->dst &&
-	    c->port[0] == p->tcp.dport) {
+	if (addr_eq(&c->addr[1], &p->src) && c->port[1] == p->tcp.sport &&
+	    addr_eq(&c->addr[0], &p->dst) && c->port[0] == p->tcp.dport) {
 		*dir = 1;
 		return true;
 	}
@@ -235,7 +320,7 @@ static struct ng_trace_conn *conn_find(struct ng_trace *t, const struct ng_trace
 	if (!t->nslot)
 		return NULL;
 	size_t mask = t->nslot - 1;
-	size_t i = tuple_hash(p->src, p->tcp.sport, p->dst, p->tcp.dport) & mask;
+	size_t i = tuple_hash(&p->src, p->tcp.sport, &p->dst, p->tcp.dport) & mask;
 	for (;; i = (i + 1) & mask) {
 		if (!t->slot[i]) {
 			*slot_out = i;
@@ -260,7 +345,7 @@ static int slots_grow(struct ng_trace *t)
 		if (!t->slot[i])
 			continue;
 		const struct ng_trace_conn *c = t->conn[t->slot[i] - 1];
-		size_t j = tuple_hash(c->addr[0], c->port[0], c->addr[1], c->port[1]) & (n - 1);
+		size_t j = tuple_hash(&c->addr[0], c->port[0], &c->addr[1], c->port[1]) & (n - 1);
 		while (s[j])
 			j = (j + 1) & (n - 1);
 		s[j] = t->slot[i];
@@ -279,7 +364,7 @@ static bool conn_selected(const struct ng_trace *t, const struct ng_trace_conn *
 		return false;
 	if (o->port >= 0 && c->port[0] != o->port && c->port[1] != o->port)
 		return false;
-	if (o->host_set && c->addr[0] != o->host && c->addr[1] != o->host)
+	if (o->host_set && !addr_eq(&c->addr[0], &o->host) && !addr_eq(&c->addr[1], &o->host))
 		return false;
 	return true;
 }
@@ -488,7 +573,7 @@ int ng_trace_add(struct ng_trace *t, const struct ng_trace_pkt *p)
 		c = conn_open(t, p, slot, replace);
 		if (!c)
 			return -1;
-		dir = c->addr[0] == p->src && c->port[0] == p->tcp.sport ? 0 : 1;
+		dir = addr_eq(&c->addr[0], &p->src) && c->port[0] == p->tcp.sport ? 0 : 1;
 	}
 	c->last_ns = p->ts_ns;
 	struct ng_trace_ev ev;
@@ -669,11 +754,17 @@ const char *ng_trace_bytes(uint64_t n, char *buf, size_t cap)
 	return buf;
 }
 
-/* "a.b.c.d:port" of side S of C. */
+/* "a.b.c.d:port" or "[v6]:port" of side S of C. */
 const char *ng_trace_endpoint(const struct ng_trace_conn *c, int s, char *buf, size_t cap)
 {
-	uint32_t a = c->addr[s];
-	snprintf(buf, cap, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
-	         c->port[s]);
+	const struct ng_trace_addr *a = &c->addr[s];
+	char txt[INET6_ADDRSTRLEN] = "?";
+	if (a->v6) {
+		inet_ntop(AF_INET6, a->b, txt, sizeof(txt));
+		snprintf(buf, cap, "[%s]:%u", txt, c->port[s]);
+	} else {
+		snprintf(buf, cap, "%u.%u.%u.%u:%u", a->b[0], a->b[1], a->b[2], a->b[3],
+		         c->port[s]);
+	}
 	return buf;
 }

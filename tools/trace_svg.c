@@ -147,11 +147,14 @@ static double conn_svg(const struct ng_trace *t, const struct ng_trace_conn *c, 
 	/* the endpoint boxes and lifelines */
 	for (int s = 0; s < 2; s++) {
 		double x = s ? XR : XL;
+		/* wide enough for an IPv6 endpoint in the 11px font */
+		double bw = 7.0 * (double)strlen(s ? r : l) + 24;
+		bw = bw < 180 ? 180 : bw > 360 ? 360 : bw;
 		fprintf(out,
-		        "<rect x=\"%.1f\" y=\"%.1f\" width=\"180\" height=\"40\" rx=\"6\" "
+		        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"40\" rx=\"6\" "
 		        "class=\"box\"/><text x=\"%.1f\" y=\"%.1f\" class=\"who\">%s</text>"
 		        "<text x=\"%.1f\" y=\"%.1f\" class=\"addr\">%s</text>\n",
-		        x - 90, y0 + 38, x, y0 + 54, s ? "server" : "client", x, y0 + 71,
+		        x - bw / 2, y0 + 38, bw, x, y0 + 54, s ? "server" : "client", x, y0 + 71,
 		        s ? r : l);
 		fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"life\"/>\n",
 		        (int)x, y0 + 78, (int)x, bottom);

@@ -221,8 +221,16 @@ static void ladder(const struct ng_trace *t, const struct ng_trace_conn *c, FILE
 	fprintf(out, "Connection %" PRIu32 ": client %s -> server %s, %zu segments in %.3f s\n\n",
 	        c->id, l, r, c->nev, dur);
 	/* the endpoints head their lifelines; the time column is named on the first row */
-	fprintf(out, "%*s%*sserver\n", TIME_W + 1 + STATE_W, "client", ARROW_W + 4, "");
-	fprintf(out, "%*s |%*s| %s\n", TIME_W + 1 + STATE_W, l, ARROW_W, "", r);
+	if (strlen(l) <= TIME_W + 1 + STATE_W) {
+		fprintf(out, "%*s%*sserver\n", TIME_W + 1 + STATE_W, "client", ARROW_W + 4, "");
+		fprintf(out, "%*s |%*s| %s\n", TIME_W + 1 + STATE_W, l, ARROW_W, "", r);
+	} else {
+		/* too long to stand left of the lifeline (IPv6): name both above it */
+		int n = fprintf(out, "client %s", l);
+		int col = TIME_W + 1 + STATE_W + ARROW_W + 4;
+		fprintf(out, "%*sserver %s\n", n < col ? col - n : 1, "", r);
+		fprintf(out, "%*s |%*s|\n", TIME_W + 1 + STATE_W, "", ARROW_W, "");
+	}
 	if (c->nev && !c->tr.picked_up)
 		fprintf(
 		    out, "%*s %*s |%*s| %s\n", TIME_W, "time (s)", STATE_W, "CLOSED", ARROW_W, "",

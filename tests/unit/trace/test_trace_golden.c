@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ struct cap {
 	pcap_dumper_t *d;
 	int dlt;
 	uint32_t snap; /* bytes of each frame kept (0: all) */
+	bool v6;       /* IPv6 between C6 and S6 instead of IPv4 */
+	uint8_t c6[16], s6[16];
 	char path[128];
 	uint64_t t0_us;
 };
@@ -103,27 +106,47 @@ static void cap_seg(struct cap *c, uint64_t t_us, int from_client, uint8_t flags
 	if (o)
 		th.opt = *o;
 	size_t thl = NG_TCP_HLEN + ng_tcp_opts_len(&th.opt);
+	size_t iph = c->v6 ? 40 : NG_IP_HLEN;
+	uint8_t *tcp = f + off + iph;
 	uint32_t src = from_client ? C_ADDR : S_ADDR, dst = from_client ? S_ADDR : C_ADDR;
 	for (uint32_t i = 0; i < len; i++)
-		f[off + NG_IP_HLEN + thl + i] = (uint8_t)('a' + i % 26);
-	assert_int_equal(
-	    ng_tcp_emit(f + off + NG_IP_HLEN, sizeof(f) - off - NG_IP_HLEN, src, dst, &th, len),
-	    thl);
-	struct ng_ipv4_hdr ih;
-	memset(&ih, 0, sizeof(ih));
-	ih.hlen = NG_IP_HLEN;
-	ih.tot_len = (uint16_t)(NG_IP_HLEN + thl + len);
-	ih.ttl = 64;
-	ih.proto = NG_IP_PROTO_TCP;
-	ih.df = true;
-	ih.src = src;
-	ih.dst = dst;
-	assert_int_equal(ng_ipv4_emit(f + off, sizeof(f) - off, &ih), NG_IP_HLEN);
+		tcp[thl + i] = (uint8_t)('a' + i % 26);
+	assert_int_equal(ng_tcp_emit(tcp, sizeof(f) - off - iph, src, dst, &th, len), thl);
+	if (c->v6) {
+		/* RFC 8200: the fixed header, and the checksum over the IPv6 pseudo-header */
+		uint8_t *ip = f + off;
+		ip[0] = 0x60;
+		ng_put16(ip + 4, (uint16_t)(thl + len));
+		ip[6] = NG_IP_PROTO_TCP;
+		ip[7] = 64;
+		memcpy(ip + 8, from_client ? c->c6 : c->s6, 16);
+		memcpy(ip + 24, from_client ? c->s6 : c->c6, 16);
+		uint8_t pseudo[40] = {0};
+		memcpy(pseudo, ip + 8, 32);
+		ng_put32(pseudo + 32, (uint32_t)(thl + len));
+		pseudo[39] = NG_IP_PROTO_TCP;
+		ng_put16(tcp + 16, 0);
+		ng_put16(tcp + 16,
+		         ng_csum_finish(ng_csum_add(ng_csum_add(0, pseudo, 40), tcp, thl + len)));
+		if (c->dlt == DLT_EN10MB)
+			ng_put16(f + 12, 0x86dd);
+	} else {
+		struct ng_ipv4_hdr ih;
+		memset(&ih, 0, sizeof(ih));
+		ih.hlen = NG_IP_HLEN;
+		ih.tot_len = (uint16_t)(NG_IP_HLEN + thl + len);
+		ih.ttl = 64;
+		ih.proto = NG_IP_PROTO_TCP;
+		ih.df = true;
+		ih.src = src;
+		ih.dst = dst;
+		assert_int_equal(ng_ipv4_emit(f + off, sizeof(f) - off, &ih), NG_IP_HLEN);
+	}
 	struct pcap_pkthdr ph;
 	uint64_t t = c->t0_us + t_us;
 	ph.ts.tv_sec = (time_t)(t / 1000000);
 	ph.ts.tv_usec = (suseconds_t)(t % 1000000);
-	ph.len = (bpf_u_int32)(off + ih.tot_len);
+	ph.len = (bpf_u_int32)(off + iph + thl + len);
 	ph.caplen = c->snap && c->snap < ph.len ? c->snap : ph.len;
 	pcap_dump((u_char *)c->d, &ph, f);
 }
@@ -584,6 +607,57 @@ static void midstream(void **unused)
 	free(out);
 }
 
+/* IPv6 (RFC 8200): the same ladder, endpoints in brackets, checksums verified, --host by IPv6
+ * address; a long address moves the endpoint names above the lifelines. */
+static void ipv6(void **unused)
+{
+	struct cap c;
+	cap_open(&c, DLT_EN10MB, "ipv6");
+	c.v6 = true;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", c.c6), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::2", c.s6), 1);
+	cap_seg(&c, 0, 1, SYN, 100, 0, 65535, 0, &mss1460);
+	cap_seg(&c, 150, 0, SYN | ACK, 2000, 101, 65535, 0, &mss1460);
+	cap_seg(&c, 300, 1, ACK, 101, 2001, 65535, 0, NULL);
+	cap_seg(&c, 1000, 1, PSH | ACK, 101, 2001, 65535, 100, NULL);
+	cap_seg(&c, 1150, 0, FIN | ACK, 2001, 201, 65535, 0, NULL);
+	cap_seg(&c, 1300, 1, FIN | ACK, 201, 2002, 65535, 0, NULL);
+	cap_seg(&c, 1450, 0, ACK, 2002, 202, 65535, 0, NULL);
+	/* a second connection between long addresses */
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1234:5678:9abc:def0:1234:5678", c.c6), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1234:5678:9abc:def0:1234:9999", c.s6), 1);
+	cap_seg(&c, 5000, 1, SYN, 100, 0, 65535, 0, NULL);
+	cap_seg(&c, 5100, 0, RST | ACK, 0, 101, 0, 0, NULL);
+	cap_close(&c);
+	char *out = run(0, c.path, "--absolute", NULL);
+	char l[256];
+	assert_non_null(strstr(out, "client [2001:db8::1]:40000 -> server [2001:db8::2]:80"));
+	state_on(line_with(out, "S:100 A:0 SYN ", l, sizeof(l)), "SYN_SENT", 1);
+	state_on(line_with(out, "S:2000 A:101 SYN+ACK", l, sizeof(l)), "ESTABLISHED", 1);
+	assert_non_null(strstr(out, "final states: client CLOSED, server TIME_WAIT"));
+	assert_null(strstr(out, "bad TCP checksum"));
+	assert_non_null(strstr(out, "client [2001:db8:1234:5678:9abc:def0:1234:5678]:40000"));
+	assert_non_null(strstr(out, "ended: refused"));
+	golden("ipv6", out);
+	free(out);
+	out = run(0, c.path, "--host", "2001:db8::2", NULL);
+	assert_non_null(strstr(out, "Connection 1:"));
+	assert_null(strstr(out, "Connection 2:"));
+	free(out);
+	/* and as raw IP: the version nibble says 6 */
+	cap_open(&c, DLT_RAW, "ipv6raw");
+	c.v6 = true;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", c.c6), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::2", c.s6), 1);
+	cap_seg(&c, 0, 1, SYN, 100, 0, 65535, 0, NULL);
+	cap_seg(&c, 80, 0, RST | ACK, 0, 101, 0, 0, NULL);
+	cap_close(&c);
+	out = run(0, c.path, NULL);
+	assert_non_null(strstr(out, "[2001:db8::1]:40000 -> server [2001:db8::2]:80"));
+	assert_non_null(strstr(out, "ended: refused"));
+	free(out);
+}
+
 /* Windows are shown in bytes, scaled once both SYNs carried WS (never in a SYN). */
 static void window_scale(void **unused)
 {
@@ -810,6 +884,7 @@ int main(void)
 	    cmocka_unit_test(folding),
 	    cmocka_unit_test(window_scale),
 	    cmocka_unit_test(midstream),
+	    cmocka_unit_test(ipv6),
 	    cmocka_unit_test(long_transfer),
 	    cmocka_unit_test(filters),
 	    cmocka_unit_test(svg),

@@ -65,3 +65,17 @@ nat_conntrack()
 {
 	"$NG_BIN/natgate" conntrack --control "$NAT_CTL" "$@"
 }
+
+# nat_check_match DESC REGEX TEXT: like ng_check_match, but grep reads a here-string, not a pipe:
+# under `set -o pipefail` a `printf | grep -q` that matches early can fail when printf is killed
+# by SIGPIPE, which made checks on long logs flaky.
+nat_check_match()
+{
+	if grep -Eq -- "$2" <<<"$3"; then
+		ng_pass "$1"
+		return 0
+	fi
+	ng_fail "$1: /$2/ not found in:"
+	sed 's/^/    /' <<<"$3" | head -n 20
+	return 1
+}

@@ -39,8 +39,8 @@ for h in 1 2; do
 	ng_log "h$h: ${SIZE_MB} MB in $(((t1 - t0) / 1000000)) ms"
 done
 log=$(cat "$(ng_logfile http-out)")
-ng_check_match "the outside server saw the public address" "^$NAT_PUB - " "$log"
-if printf '%s\n' "$log" | grep -q '^192\.168\.'; then
+nat_check_match "the outside server saw the public address" "^$NAT_PUB - " "$log"
+if grep -q '^192\.168\.' <<<"$log"; then
 	ng_fail "an inside address leaked to the outside server"
 else
 	ng_pass "no inside address seen outside"
@@ -51,9 +51,9 @@ ng_bg udp_pid "$ns_out" udp-out $PEER udpsrv 7000 60
 ng_bg udp2_pid "$ns_out" udp-out2 $PEER udpsrv 7001 60
 sleep 0.5
 r1=$(ng_nsrun "$ns_h1" 10 $PEER udpreq $NAT_OUT 7000 40000)
-ng_check_match "h1 UDP request/response, seen from the public address" "^$NAT_PUB:40000\$" "$r1"
+nat_check_match "h1 UDP request/response, seen from the public address" "^$NAT_PUB:40000\$" "$r1"
 r2=$(ng_nsrun "$ns_h2" 10 $PEER udpreq $NAT_OUT 7000 40000)
-ng_check_match "h2 UDP from the same source port gets an answer" "^$NAT_PUB:[0-9]+\$" "$r2"
+nat_check_match "h2 UDP from the same source port gets an answer" "^$NAT_PUB:[0-9]+\$" "$r2"
 ng_check "the two hosts got distinct public ports" test "$r1" != "$r2"
 # endpoint-independent mapping: h1's port 40000 keeps its public port towards another server
 r3=$(ng_nsrun "$ns_h1" 10 $PEER udpreq $NAT_OUT2 7001 40000)
@@ -65,12 +65,12 @@ ng_bg fwd_pid "$ns_h1" http-in sh -c "cd '$www' && exec $NG_PY -m http.server -b
 ng_wait 10 "inside http server" ng_nsrun "$ns_h1" 2 sh -c "ss -Hltn 'sport = :80' | grep -q ."
 got=$(ng_nsrun "$ns_out" 60 curl -sS --max-time 50 http://$NAT_PUB:8080/big.bin | sha256sum | cut -d' ' -f1)
 ng_check_eq "outside client downloads through the port forward" "$want" "$got"
-ng_check_match "the inside server saw the outside client's real address" "^$NAT_OUT - " \
+nat_check_match "the inside server saw the outside client's real address" "^$NAT_OUT - " \
 	"$(cat "$(ng_logfile http-in)")"
 # hairpin: h2 reaches the forward through the public address
 got=$(ng_nsrun "$ns_h2" 60 curl -sS --max-time 50 http://$NAT_PUB:8080/big.bin | sha256sum | cut -d' ' -f1)
 ng_check_eq "hairpin: h2 downloads through the public address" "$want" "$got"
-ng_check_match "hairpin: the inside server saw the public address" "^$NAT_PUB - " \
+nat_check_match "hairpin: the inside server saw the public address" "^$NAT_PUB - " \
 	"$(cat "$(ng_logfile http-in)")"
 # UDP forward range: public 5003 -> h1:6003
 ng_bg udpin_pid "$ns_h1" udp-in $PEER udpsrv 6003 30
@@ -80,15 +80,15 @@ ng_check_eq "UDP forward range 5003 -> h1:6003 sees the real client" "$NAT_OUT:4
 
 # ---- the flow table ----
 ct=$(nat_conntrack --json)
-ng_check_match "conntrack --json lists the UDP flow of h1" \
+nat_check_match "conntrack --json lists the UDP flow of h1" \
 	"\"proto\":\"udp\",\"dir\":\"out\",\"state\":\"REPLIED\".*\"inside\":\"$NAT_H1:40000\",\"public\":\"$NAT_PUB:40000\",\"remote\":\"$NAT_OUT:7000\"" "$ct"
-ng_check_match "conntrack --json lists a TCP flow" "\"proto\":\"tcp\"" "$ct"
+nat_check_match "conntrack --json lists a TCP flow" "\"proto\":\"tcp\"" "$ct"
 if /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$ct"; then
 	ng_pass "conntrack --json is valid JSON"
 else
 	ng_fail "conntrack --json is not valid JSON"
 fi
 st=$("$NG_BIN/natgate" stats --control "$NAT_CTL")
-ng_check_match "stats shows translated packets" "NAT_TRANSLATED_OUT +[1-9]" "$st"
+nat_check_match "stats shows translated packets" "NAT_TRANSLATED_OUT +[1-9]" "$st"
 ng_check_alive "natgate router" "$rtr_pid"
 ng_done

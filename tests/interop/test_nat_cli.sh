@@ -28,27 +28,27 @@ ng_check "conntrack without --control" usage_err conntrack
 ng_check "stats with an unknown option" usage_err stats --xml
 "$NG" stats --control "$NG_TMP/none.sock" >/dev/null 2>&1
 ng_check_eq "stats with no router behind the socket: exit 1" 1 "$?"
-ng_check_match "router --help" "--forward SPEC" "$("$NG" router --help)"
-ng_check_match "natgate --help lists router, conntrack and stats" "router.*conntrack.*stats" \
+nat_check_match "router --help" "--forward SPEC" "$("$NG" router --help)"
+nat_check_match "natgate --help lists router, conntrack and stats" "router.*conntrack.*stats" \
 	"$("$NG" --help | tr '\n' ' ')"
 
 nat_setup --max-flows 100
 st=$("$NG" stats --control "$NAT_CTL" --json)
-ng_check_match "stats --json reports the table size and memory per flow" \
+nat_check_match "stats --json reports the table size and memory per flow" \
 	'"max_flows":100,.*"bytes_per_flow":[0-9]+' "$st"
 if /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$st"; then
 	ng_pass "stats --json is valid JSON"
 else
 	ng_fail "stats --json is not valid JSON"
 fi
-ng_check_match "conntrack on an empty table" "^0 flows" "$(nat_conntrack)"
+nat_check_match "conntrack on an empty table" "^0 flows" "$(nat_conntrack)"
 # table exhaustion: 100 flows fit, the 101st is refused (ICMP 3/13) and counted
 ng_bg udp_pid "$ns_out" udp-out $NG_PY "$NG_LIBDIR/nat_peer.py" udpsrv 7000 60
 sleep 0.5
 out=$(ng_nsrun "$ns_h1" 200 $NG_PY "$NG_LIBDIR/nat_peer.py" many $NAT_OUT 7000 101)
-ng_check_match "--max-flows 100: 100 flows work, the 101st is refused" "^ok 100 refused 1 silent 0" "$out"
-ng_check_match "... and the first flow keeps working" "^first ok" "$out"
-ng_check_match "the refusal is counted" "drop NAT_TABLE_FULL +1 " "$("$NG" stats --control "$NAT_CTL")"
+nat_check_match "--max-flows 100: 100 flows work, the 101st is refused" "^ok 100 refused 1 silent 0" "$out"
+nat_check_match "... and the first flow keeps working" "^first ok" "$out"
+nat_check_match "the refusal is counted" "drop NAT_TABLE_FULL +1 " "$("$NG" stats --control "$NAT_CTL")"
 ng_check "h1 pings the router" ng_nsrun "$ns_h1" 5 ping -n -c 1 -W 2 $NAT_LAN
 ng_check_alive "natgate router" "$rtr_pid"
 ng_stop_pid "$rtr_pid"

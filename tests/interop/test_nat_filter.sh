@@ -21,26 +21,26 @@ probe()
 
 nat_setup --filter endpoint
 got=$(probe endpoint)
-ng_check_match "endpoint-independent: another port of the contacted address gets in" \
+nat_check_match "endpoint-independent: another port of the contacted address gets in" \
 	"from $NAT_OUT:7001" "$got"
-ng_check_match "endpoint-independent: an unrelated address gets in" "from $NAT_OUT2:7000" "$got"
+nat_check_match "endpoint-independent: an unrelated address gets in" "from $NAT_OUT2:7000" "$got"
 ng_stop_pid "$rtr_pid"
 
 nat_setup --filter address-port --pcap "$NG_TMP/cap.pcap"
 got=$(probe address-port)
-if printf '%s\n' "$got" | grep -q "from"; then
+if grep -q "from" <<<"$got"; then
 	ng_fail "address-and-port-dependent filtering let something in: $got"
 else
 	ng_pass "address-and-port-dependent: neither another port nor another address gets in"
 fi
 st=$("$NG_BIN/natgate" stats --control "$NAT_CTL")
-ng_check_match "the filtered datagrams are counted" "drop NAT_FILTERED +2 " "$st"
+nat_check_match "the filtered datagrams are counted" "drop NAT_FILTERED +2 " "$st"
 ng_check_alive "natgate router" "$rtr_pid"
 # --pcap: one capture per link; the WAN one shows the datagram from the public address
 ng_stop_pid "$rtr_pid"
 ng_check "--pcap wrote cap-lan.pcap and cap-wan.pcap" test -s "$NG_TMP/cap-lan.pcap" -a -s "$NG_TMP/cap-wan.pcap"
-ng_check_match "the WAN capture shows h1's datagram from the public address" \
+nat_check_match "the WAN capture shows h1's datagram from the public address" \
 	"IP $NAT_PUB.41000 > $NAT_OUT.7000:" "$(tcpdump -n -r "$NG_TMP/cap-wan.pcap" udp 2>&1)"
-ng_check_match "the LAN capture shows it from h1" \
+nat_check_match "the LAN capture shows it from h1" \
 	"IP $NAT_H1.41000 > $NAT_OUT.7000:" "$(tcpdump -n -r "$NG_TMP/cap-lan.pcap" udp 2>&1)"
 ng_done

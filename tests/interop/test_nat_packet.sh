@@ -42,11 +42,11 @@ ng_wait 10 "servers" sh -c "ip netns exec $ns_out ss -Hltn 'sport = :8000' | gre
 got=$(ng_nsrun "$ns_in" 60 curl -sS --max-time 50 http://198.51.100.1:8000/f.bin | sha256sum | cut -d' ' -f1)
 ng_check_eq "8 MB download through the NAT on AF_PACKET links (TSO/GSO frames cut by the link)" \
 	"$want" "$got"
-ng_check_match "the outside server saw the public address" "^198\.51\.100\.2 - " \
+nat_check_match "the outside server saw the public address" "^198\.51\.100\.2 - " \
 	"$(cat "$(ng_logfile http-out)")"
 got=$(ng_nsrun "$ns_out" 60 curl -sS --max-time 50 http://198.51.100.2:8080/f.bin | sha256sum | cut -d' ' -f1)
 ng_check_eq "8 MB through the port forward" "$want" "$got"
-ng_check_match "the inside server saw the real client" "^198\.51\.100\.1 - " \
+nat_check_match "the inside server saw the real client" "^198\.51\.100\.1 - " \
 	"$(cat "$(ng_logfile http-in)")"
 ng_check_alive "natgate router" "$rtr_pid"
 ng_done

@@ -459,6 +459,15 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 
 	d->segs++;
 	d->payload_all += e->p.payload;
+	if (e->verdict != NG_TRACK_OK) {
+		/* not part of the connection's sequence space: marked, not analysed */
+		e->marks |= e->verdict == NG_TRACK_WINDOW ? NG_TRACE_M_WINDOW : NG_TRACE_M_INVALID;
+		if (e->p.csum_bad) {
+			e->marks |= NG_TRACE_M_CSUM;
+			c->csum_bad++;
+		}
+		return;
+	}
 	if (!d->isn_known && !rst) {
 		d->isn_known = true;
 		/* mid-stream, the first byte seen counts as relative 1 */
@@ -466,8 +475,7 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 		d->next = h->seq;
 	}
 	if (rst) {
-		if (e->verdict == NG_TRACK_OK)
-			d->rst = true;
+		d->rst = true;
 	} else if (syn && h->seq == d->isn && seq_lt(h->seq, d->next)) {
 		/* the same SYN again (a SYN+ACK after a bare SYN is a simultaneous open) */
 		if (d->syns & (f & NG_TCP_ACK ? 2 : 1))
@@ -522,10 +530,6 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 	}
 	if (h->win == 0 && !rst)
 		e->marks |= NG_TRACE_M_ZEROWIN;
-	if (e->verdict == NG_TRACK_WINDOW)
-		e->marks |= NG_TRACE_M_WINDOW;
-	else if (e->verdict == NG_TRACK_INVALID)
-		e->marks |= NG_TRACE_M_INVALID;
 	if (e->p.csum_bad) {
 		e->marks |= NG_TRACE_M_CSUM;
 		c->csum_bad++;
@@ -562,9 +566,16 @@ int ng_trace_add(struct ng_trace *t, const struct ng_trace_pkt *p)
 		t->first_ns = p->ts_ns;
 		t->first_set = true;
 	}
-	/* a new SYN from a side whose ISN is known: the ports were reused */
-	bool replace = c && (f & (NG_TCP_SYN | NG_TCP_ACK)) == NG_TCP_SYN && c->d[dir].isn_known &&
-	               !c->tr.picked_up && c->d[dir].isn != p->tcp.seq;
+	/* A new SYN from a side whose ISN is known: the ports were reused, if the old connection
+	 * is over (or, from its client, never answered or closing: as the observer restarts).
+	 * Otherwise it is a stray SYN inside the connection, drawn there and marked. */
+	bool replace = false;
+	if (c && (f & (NG_TCP_SYN | NG_TCP_ACK)) == NG_TCP_SYN && c->d[dir].isn_known &&
+	    c->d[dir].isn != p->tcp.seq) {
+		bool closing = c->tr.side[0].fin_sent || c->tr.side[1].fin_sent;
+		replace = ng_tcp_track_done(&c->tr) || c->tr.picked_up ||
+		          (dir == 0 && (!c->tr.side[1].isn_known || closing));
+	}
 	if (!c || replace) {
 		if (!t->nslot && slots_grow(t) < 0)
 			return -1;

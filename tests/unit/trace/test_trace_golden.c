@@ -737,6 +737,23 @@ static void filters(void **unused)
 	out = run(0, c.path, "--host", "10.0.0.2", NULL);
 	assert_non_null(strstr(out, "Connection 2:"));
 	free(out);
+
+	/* a stray SYN with another ISN inside an open connection is not a new connection */
+	cap_open(&c, DLT_EN10MB, "stray");
+	cap_seg(&c, 0, 1, SYN, 100, 0, 65535, 0, NULL);
+	cap_seg(&c, 100, 0, SYN | ACK, 2000, 101, 65535, 0, NULL);
+	cap_seg(&c, 200, 1, ACK, 101, 2001, 65535, 0, NULL);
+	cap_seg(&c, 300, 1, SYN, 123456, 0, 65535, 0, NULL);
+	cap_seg(&c, 400, 1, PSH | ACK, 101, 2001, 65535, 10, NULL);
+	cap_seg(&c, 500, 0, ACK, 2001, 111, 65535, 0, NULL);
+	cap_close(&c);
+	out = run(0, c.path, "--absolute", NULL);
+	assert_null(strstr(out, "Connection 2:"));
+	char l[256];
+	assert_non_null(
+	    strstr(line_with(out, "S:123456 A:0 SYN", l, sizeof(l)), "[invalid in this state]"));
+	assert_non_null(strstr(out, "final states: client ESTABLISHED, server ESTABLISHED"));
+	free(out);
 }
 
 /* The SVG names every state and is one document. */

@@ -123,7 +123,8 @@ static void on_send(struct ng_tcp_track *t, struct ng_tcp_track_side *s, const s
 			s->state = NG_TCP_FIN_WAIT_1;
 			break;
 		case NG_TCP_CLOSE_WAIT:
-			/* Sent before the peer's FIN arrived: simultaneous close. */
+			/* LAST_ACK; but a FIN that does not acknowledge the peer's was sent from
+			 * FIN_WAIT_1 before the peer's FIN arrived: simultaneous close. */
 			s->state = acks_peer_fin ? NG_TCP_LAST_ACK : NG_TCP_CLOSING;
 			break;
 		default:

@@ -181,6 +181,15 @@ static void rexmt_fire(struct ng_timer *t, uint64_t now)
 	c->recover = c->snd_max;
 	c->dupacks = 0;
 	c->snd_nxt = c->snd_una;
+	if (c->snd_wnd == 0 && c->sb.len) {
+		/* the peer's window is closed (perhaps by a reordered old ACK): retransmitting
+		 * within it would send nothing, so probe it instead, for as long as it answers
+		 * (RFC 9293 3.8.6.1) */
+		c->retries = 0;
+		persist_fire(c);
+		tcp_finish(c);
+		return;
+	}
 	tcp_output(c);
 	if (!ng_timer_armed(&c->rexmt))
 		tcp_rexmt_arm(c);

@@ -21,8 +21,8 @@ static void json_event(const struct ng_trace_conn *c, const struct ng_trace_ev *
 	        "{\"frame\":%" PRIu32 ",\"time\":%.9f,\"from\":\"%s\",\"flags\":\"%s\","
 	        "\"seq\":%" PRIu32 ",\"ack\":%" PRIu32 ",\"rel_seq\":%" PRIu32
 	        ",\"rel_ack\":%" PRIu32 ",\"len\":%" PRIu32 ",\"win\":%u,\"win_bytes\":%" PRIu32,
-	        e->p.frame, (double)(e->p.ts_ns - t0) / 1e9, e->dir ? "server" : "client", fl,
-	        h->seq, h->ack, rs, ra, e->p.payload, h->win, ng_trace_window(c, e));
+	        e->p.frame, (double)(int64_t)(e->p.ts_ns - t0) / 1e9, e->dir ? "server" : "client",
+	        fl, h->seq, h->ack, rs, ra, e->p.payload, h->win, ng_trace_window(c, e));
 	const struct ng_tcp_opts *o = &h->opt;
 	fprintf(out, ",\"options\":{");
 	const char *sep = "";

@@ -495,7 +495,7 @@ static void analyse(struct ng_trace_conn *c, struct ng_trace_ev *e)
 			uint64_t opened = holes_fill(d, h->seq, end);
 			if (e->p.payload <= 1 && !fin && !syn && h->seq + 1 == d->next && !opened)
 				e->marks |= NG_TRACE_M_KEEPALIVE;
-			else if (opened && e->p.ts_ns - opened < ooo_ns)
+			else if (opened && e->p.ts_ns >= opened && e->p.ts_ns - opened < ooo_ns)
 				e->marks |= NG_TRACE_M_OOO;
 			else
 				e->marks |= NG_TRACE_M_RETRANS;
@@ -548,7 +548,8 @@ static void handshake_times(struct ng_trace_conn *c, const struct ng_trace_ev *e
 	         !c->synack_ns && c->syn_ns)
 		c->synack_ns = e->p.ts_ns;
 	else if (e->dir == 0 && c->synack_ns && (f & NG_TCP_ACK) && !(f & NG_TCP_SYN) &&
-	         c->d[1].isn_known && e->p.tcp.ack == c->d[1].isn + 1) {
+	         c->d[1].isn_known && e->p.tcp.ack == c->d[1].isn + 1 && e->p.ts_ns >= c->syn_ns) {
+		/* (a capture whose clock stepped back gives no RTT) */
 		c->ack_ns = e->p.ts_ns;
 		c->handshake_done = true;
 	}

@@ -182,7 +182,7 @@ static double conn_svg(const struct ng_trace *t, const struct ng_trace_conn *c, 
 			    "%.3f s ...</text>\n",
 			    XL, y - 4, XR - XL, ROW - 8, (XL + XR) / 2, y + ROW / 2.0 - 4,
 			    j - i + 1, ng_trace_bytes(bytes, b0, sizeof(b0)),
-			    (double)(c->ev[j].p.ts_ns - c->ev[i].p.ts_ns) / 1e9);
+			    (double)(int64_t)(c->ev[j].p.ts_ns - c->ev[i].p.ts_ns) / 1e9);
 			y += ROW;
 			i = j + 1;
 			continue;
@@ -195,7 +195,7 @@ static double conn_svg(const struct ng_trace *t, const struct ng_trace_conn *c, 
 		fprintf(out,
 		        "<text x=\"92\" y=\"%.1f\" class=\"tm\">%.6f</text>"
 		        "<line x1=\"96\" y1=\"%.1f\" x2=\"104\" y2=\"%.1f\" class=\"axis\"/>\n",
-		        y1 + 4, (double)(e->p.ts_ns - t0) / 1e9, y1, y1);
+		        y1 + 4, (double)(int64_t)(e->p.ts_ns - t0) / 1e9, y1, y1);
 		fprintf(out,
 		        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 		        "stroke-width=\"1.8\"%s marker-end=\"url(#%s)\"/>\n",

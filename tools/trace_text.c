@@ -155,7 +155,7 @@ static void fold_line(FILE *out, const struct ng_trace_conn *c, size_t lo, size_
 	uint64_t bytes = 0;
 	for (size_t i = lo; i <= hi; i++)
 		bytes += c->ev[i].p.payload;
-	double dt = (double)(c->ev[hi].p.ts_ns - c->ev[lo].p.ts_ns) / 1e9;
+	double dt = (double)(int64_t)(c->ev[hi].p.ts_ns - c->ev[lo].p.ts_ns) / 1e9;
 	char b[32], text[128];
 	snprintf(text, sizeof(text), "... %zu segments, %s in %.3f s ...", hi - lo + 1,
 	         ng_trace_bytes(bytes, b, sizeof(b)), dt);
@@ -217,7 +217,8 @@ static void ladder(const struct ng_trace *t, const struct ng_trace_conn *c, FILE
 	char l[64], r[64], label[320], marks[200];
 	ng_trace_endpoint(c, 0, l, sizeof(l));
 	ng_trace_endpoint(c, 1, r, sizeof(r));
-	double dur = c->nev ? (double)(c->ev[c->nev - 1].p.ts_ns - c->ev[0].p.ts_ns) / 1e9 : 0;
+	double dur =
+	    c->nev ? (double)(int64_t)(c->ev[c->nev - 1].p.ts_ns - c->ev[0].p.ts_ns) / 1e9 : 0;
 	fprintf(out, "Connection %" PRIu32 ": client %s -> server %s, %zu segments in %.3f s\n\n",
 	        c->id, l, r, c->nev, dur);
 	/* the endpoints head their lifelines; the time column is named on the first row */
@@ -252,7 +253,7 @@ static void ladder(const struct ng_trace *t, const struct ng_trace_conn *c, FILE
 		const struct ng_trace_ev *e = &c->ev[i];
 		label_str(t, c, e, label, sizeof(label));
 		marks_str(e, marks, sizeof(marks));
-		double ts = (double)(e->p.ts_ns - t0) / 1e9;
+		double ts = (double)(int64_t)(e->p.ts_ns - t0) / 1e9;
 		fprintf(out, "%*.6f %*s ", TIME_W, ts, STATE_W, state_if_changed(c, i, 0));
 		arrow(out, e->dir, label);
 		const char *rs = state_if_changed(c, i, 1);

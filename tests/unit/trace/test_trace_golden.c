@@ -844,6 +844,18 @@ static void malformed(void **unused)
 	fclose(f);
 	free(run(1, p2, NULL));
 
+	/* a clock that steps back: negative times, no RTT, nothing absurd */
+	cap_open(&c, DLT_EN10MB, "backwards");
+	cap_seg(&c, 5000, 1, SYN, 100, 0, 65535, 0, NULL);
+	cap_seg(&c, 4000, 0, SYN | ACK, 2000, 101, 65535, 0, NULL);
+	cap_seg(&c, 3000, 1, ACK, 101, 2001, 65535, 0, NULL);
+	cap_close(&c);
+	out = run(0, c.path, NULL);
+	assert_non_null(strstr(out, " -0.001000 "));
+	assert_non_null(strstr(out, "RTT unknown"));
+	assert_non_null(strstr(out, "3 segments in -0.002 s"));
+	free(out);
+
 	/* an unsupported link type is one clear error */
 	cap_open(&c, DLT_IEEE802_11, "wifi");
 	ph.caplen = ph.len = 40;

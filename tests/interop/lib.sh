@@ -360,7 +360,7 @@ ng_check_match()
 # ng_check_num DESC A OP B  (OP: -eq -ne -lt -le -gt -ge)
 ng_check_num()
 {
-	if [ "$2" "$3" "$4" ] 2>/dev/null; then
+	if test "$2" "$3" "$4" 2>/dev/null; then
 		ng_pass "$1 ($2 $3 $4)"
 		return 0
 	fi

@@ -352,6 +352,63 @@ static void pickup(void **unused)
 	assert_true(ng_tcp_track_done(&t));
 }
 
+/* Half-close: the server keeps sending after the client's FIN; a retransmitted FIN moves
+ * nothing; data rides on the handshake's ACK. */
+static void half_close_and_retransmissions(void **unused)
+{
+	struct ng_tcp_track t;
+	ng_tcp_track_init(&t);
+	seg(&t, A, S_, 100, 0, 0);
+	assert_int_equal(seg(&t, B, S_ | A_, 2000, 101, 0), NG_TRACK_OK);
+	assert_int_equal(seg(&t, B, S_ | A_, 2000, 101, 0), NG_TRACK_OK); /* again */
+	STATES(&t, NG_TCP_ESTABLISHED, NG_TCP_SYN_RECEIVED);
+	assert_int_equal(seg(&t, A, P_ | A_, 101, 2001, 50), NG_TRACK_OK); /* ACK with data */
+	STATES(&t, NG_TCP_ESTABLISHED, NG_TCP_ESTABLISHED);
+	assert_int_equal(seg(&t, A, F_ | A_, 151, 2001, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_FIN_WAIT_1, NG_TCP_CLOSE_WAIT);
+	assert_int_equal(seg(&t, A, F_ | A_, 151, 2001, 0), NG_TRACK_OK); /* FIN again */
+	STATES(&t, NG_TCP_FIN_WAIT_1, NG_TCP_CLOSE_WAIT);
+	assert_int_equal(seg(&t, B, A_, 2001, 152, 1000), NG_TRACK_OK);
+	STATES(&t, NG_TCP_FIN_WAIT_2, NG_TCP_CLOSE_WAIT);
+	assert_int_equal(seg(&t, B, A_, 3001, 152, 1000), NG_TRACK_OK);
+	assert_int_equal(seg(&t, A, A_, 152, 4001, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_FIN_WAIT_2, NG_TCP_CLOSE_WAIT);
+	/* a keep-alive (one old byte) is in window */
+	assert_int_equal(seg(&t, B, A_, 4000, 152, 1), NG_TRACK_OK);
+	assert_int_equal(seg(&t, B, F_ | A_, 4001, 152, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_TIME_WAIT, NG_TCP_LAST_ACK);
+	assert_int_equal(seg(&t, B, F_ | A_, 4001, 152, 0), NG_TRACK_OK); /* FIN again */
+	STATES(&t, NG_TCP_TIME_WAIT, NG_TCP_LAST_ACK);
+	assert_int_equal(seg(&t, A, A_, 152, 4002, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_TIME_WAIT, NG_TCP_CLOSED);
+}
+
+/* Aborts during the handshake: the client's RST in SYN_SENT, the server's FIN from
+ * SYN_RECEIVED, the client's RST after the SYN+ACK. */
+static void handshake_aborts(void **unused)
+{
+	struct ng_tcp_track t;
+	ng_tcp_track_init(&t);
+	seg(&t, A, S_, 100, 0, 0);
+	assert_int_equal(seg(&t, A, R_, 101, 0, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_CLOSED, NG_TCP_CLOSED);
+
+	ng_tcp_track_init(&t);
+	seg(&t, A, S_, 100, 0, 0);
+	seg(&t, B, S_ | A_, 2000, 101, 0);
+	assert_int_equal(seg(&t, B, F_ | A_, 2001, 101, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_CLOSE_WAIT, NG_TCP_FIN_WAIT_1);
+	assert_int_equal(seg(&t, A, A_, 101, 2002, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_CLOSE_WAIT, NG_TCP_FIN_WAIT_2);
+
+	ng_tcp_track_init(&t);
+	seg(&t, A, S_, 100, 0, 0);
+	seg(&t, B, S_ | A_, 2000, 101, 0);
+	assert_int_equal(seg(&t, A, R_ | A_, 101, 2001, 0), NG_TRACK_OK);
+	STATES(&t, NG_TCP_CLOSED, NG_TCP_CLOSED);
+	assert_true(ng_tcp_track_done(&t));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +425,8 @@ int main(void)
 	    cmocka_unit_test(missed_syn),
 	    cmocka_unit_test(pickup),
 	    cmocka_unit_test(port_reuse),
+	    cmocka_unit_test(half_close_and_retransmissions),
+	    cmocka_unit_test(handshake_aborts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

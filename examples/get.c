@@ -591,18 +591,19 @@ static void usage(FILE *f)
 	    "  --upload FILE      PUT this file's bytes to URL\n"
 	    "  --timeout SECS     give up after this long in all (default 60)\n"
 	    "  --sndbuf BYTES     socket send buffer (default: the stack's)\n"
-	    "  --rcvbuf BYTES     socket receive buffer (default: the stack's)\n",
+	    "  --rcvbuf BYTES     socket receive buffer (default: the stack's)\n"
+	    "  -h, --help         this help (--version: the version)\n",
 	    ng_app_usage());
 }
 
-static int parse_num(const char *opt, const char *v, unsigned long long max,
+static int parse_num(const char *opt, const char *v, unsigned long long min, unsigned long long max,
                      unsigned long long *out)
 {
 	char *e;
 	errno = 0;
 	unsigned long long x = v ? strtoull(v, &e, 10) : 0;
-	if (!v || !*v || *e || errno || x > max || v[0] == '-') {
-		fprintf(stderr, PROG ": %s needs a number up to %llu\n", opt, max);
+	if (!v || !*v || *e || errno || x > max || v[0] == '-' || x < min) {
+		fprintf(stderr, PROG ": %s needs a number from %llu to %llu\n", opt, min, max);
 		return -1;
 	}
 	*out = x;
@@ -624,24 +625,38 @@ int main(int argc, char **argv)
 			return 2;
 		if (r > 0)
 			continue;
+		/* our own options, as "--name VALUE" or "--name=VALUE" like the common ones */
 		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *eq = strncmp(o, "--", 2) == 0 ? strchr(o, '=') : NULL;
+		char name[32];
+		int used = 2;
+		if (eq && (size_t)(eq - o) < sizeof name) {
+			memcpy(name, o, (size_t)(eq - o));
+			name[eq - o] = 0;
+			o = name;
+			val = eq + 1;
+			used = 1;
+		}
 		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
+			return 0;
+		} else if (!strcmp(o, "--version")) {
+			printf(PROG " (natgate) %s\n", NG_VERSION);
 			return 0;
 		} else if ((!strcmp(o, "-o") || !strcmp(o, "--output")) && val) {
 			c->out_path = val;
 		} else if (!strcmp(o, "--upload") && val) {
 			c->upload_path = val;
 		} else if (!strcmp(o, "--timeout")) {
-			if (parse_num(o, val, 86400, &v) < 0 || v == 0)
+			if (parse_num(o, val, 1, 86400, &v) < 0)
 				return 2;
 			c->timeout_ns = v * NG_NS_PER_SEC;
 		} else if (!strcmp(o, "--sndbuf")) {
-			if (parse_num(o, val, 1u << 30, &v) < 0)
+			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			c->opts.sndbuf = (uint32_t)v;
 		} else if (!strcmp(o, "--rcvbuf")) {
-			if (parse_num(o, val, 1u << 30, &v) < 0)
+			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			c->opts.rcvbuf = (uint32_t)v;
 		} else if (o[0] != '-' && !url) {
@@ -653,7 +668,7 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		i += 2;
+		i += used;
 	}
 	if (!url || (!c->out_path && !c->upload_path)) {
 		fprintf(stderr, PROG ": a URL and -o FILE (or --upload FILE) are required\n");

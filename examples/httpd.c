@@ -923,19 +923,19 @@ static void usage(FILE *f)
 	        "  --max-conns N     connections served at once (default 4096)\n"
 	        "  --backlog N       listen backlog (default 1024)\n"
 	        "  --sndbuf BYTES    per-connection send buffer (default: the stack's)\n"
-	        "  --rcvbuf BYTES    per-connection receive buffer (default: the "
-	        "stack's)\n",
+	        "  --rcvbuf BYTES    per-connection receive buffer (default: the stack's)\n"
+	        "  -h, --help        this help (--version: the version)\n",
 	        ng_app_usage());
 }
 
-static int parse_num(const char *opt, const char *v, unsigned long long max,
+static int parse_num(const char *opt, const char *v, unsigned long long min, unsigned long long max,
                      unsigned long long *out)
 {
 	char *e;
 	errno = 0;
 	unsigned long long x = v ? strtoull(v, &e, 10) : 0;
-	if (!v || !*v || *e || errno || x > max || v[0] == '-') {
-		fprintf(stderr, PROG ": %s needs a number up to %llu\n", opt, max);
+	if (!v || !*v || *e || errno || x > max || v[0] == '-' || x < min) {
+		fprintf(stderr, PROG ": %s needs a number from %llu to %llu\n", opt, min, max);
 		return -1;
 	}
 	*out = x;
@@ -957,34 +957,48 @@ int main(int argc, char **argv)
 			return 2;
 		if (r > 0)
 			continue;
+		/* our own options, as "--name VALUE" or "--name=VALUE" like the common ones */
 		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *eq = strncmp(o, "--", 2) == 0 ? strchr(o, '=') : NULL;
+		char name[32];
+		int used = 2;
+		if (eq && (size_t)(eq - o) < sizeof name) {
+			memcpy(name, o, (size_t)(eq - o));
+			name[eq - o] = 0;
+			o = name;
+			val = eq + 1;
+			used = 1;
+		}
 		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
+			return 0;
+		} else if (!strcmp(o, "--version")) {
+			printf(PROG " (natgate) %s\n", NG_VERSION);
 			return 0;
 		} else if (!strcmp(o, "--root") && val) {
 			srv.root = val;
 		} else if (!strcmp(o, "--port")) {
-			if (parse_num(o, val, 65535, &v) < 0 || v == 0)
+			if (parse_num(o, val, 1, 65535, &v) < 0)
 				return 2;
 			srv.port = (uint16_t)v;
 		} else if (!strcmp(o, "--idle")) {
-			if (parse_num(o, val, 86400, &v) < 0)
+			if (parse_num(o, val, 0, 86400, &v) < 0)
 				return 2;
 			srv.idle_ns = v * NG_NS_PER_SEC;
 		} else if (!strcmp(o, "--max-conns")) {
-			if (parse_num(o, val, 1000000, &v) < 0 || v == 0)
+			if (parse_num(o, val, 1, 1000000, &v) < 0)
 				return 2;
 			srv.max_conns = (unsigned)v;
 		} else if (!strcmp(o, "--backlog")) {
-			if (parse_num(o, val, 65535, &v) < 0 || v == 0)
+			if (parse_num(o, val, 1, 65535, &v) < 0)
 				return 2;
 			srv.backlog = (unsigned)v;
 		} else if (!strcmp(o, "--sndbuf")) {
-			if (parse_num(o, val, 1u << 30, &v) < 0)
+			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			srv.opts.sndbuf = (uint32_t)v;
 		} else if (!strcmp(o, "--rcvbuf")) {
-			if (parse_num(o, val, 1u << 30, &v) < 0)
+			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			srv.opts.rcvbuf = (uint32_t)v;
 		} else {
@@ -992,7 +1006,7 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		i += 2;
+		i += used;
 	}
 	if (!srv.port || !srv.root) {
 		fprintf(stderr, PROG ": --port and --root are required\n");

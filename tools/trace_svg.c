@@ -285,6 +285,7 @@ void ng_trace_svg(const struct ng_trace *t, FILE *out)
 	      ".fold{fill:#f5f5f5;stroke:#bdbdbd;stroke-dasharray:2 3}\n"
 	      ".foldt{text-anchor:middle;fill:#616161;font-style:italic}\n"
 	      ".sum{fill:#37474f;font-size:11.5px}\n"
+	      ".leg{fill:#546e7a;font-size:11px}\n"
 	      "</style>\n<defs>\n",
 	      out);
 	static const char *const heads[][2] = {{"hs", "#2e7d32"},
@@ -299,6 +300,21 @@ void ng_trace_svg(const struct ng_trace *t, FILE *out)
 		        "L0,10 z\" fill=\"%s\"/></marker>\n",
 		        heads[i][0], heads[i][1]);
 	fprintf(out, "</defs>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
+	/* the legend, top right */
+	static const char *const legend[][3] = {
+	    {"#2e7d32", "", "SYN"},
+	    {"#1565c0", "", "FIN"},
+	    {"#c62828", "", "RST"},
+	    {"#37474f", "", "data / ACK"},
+	    {"#ef6c00", " stroke-dasharray=\"6 4\"", "retransmitted"}};
+	double lx = 430;
+	for (size_t i = 0; i < sizeof(legend) / sizeof(legend[0]); i++) {
+		fprintf(out,
+		        "<line x1=\"%.0f\" y1=\"30\" x2=\"%.0f\" y2=\"30\" stroke=\"%s\" "
+		        "stroke-width=\"2\"%s/><text x=\"%.0f\" y=\"34\" class=\"leg\">%s</text>\n",
+		        lx, lx + 22, legend[i][0], legend[i][1], lx + 27, legend[i][2]);
+		lx += 36 + 7.0 * (double)strlen(legend[i][2]);
+	}
 	double y = 10;
 	size_t drawn = 0;
 	for (size_t i = 0; i < t->nconn; i++) {

@@ -169,4 +169,6 @@ ng_stop_pid "$hpid"
 expect_conns "after the holder was killed" 0
 
 ng_check_alive "ng-httpd" "$pid"
+ng_stop_pid "$pid"
+ng_check_eq "ng-httpd exits 0 on SIGTERM (no leak)" 0 "$?"
 ng_done

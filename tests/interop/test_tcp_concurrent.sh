@@ -69,4 +69,6 @@ ng_log "peak of simultaneously open connections: ${peak:-?}"
 ng_check "connections overlapped (peak ${peak:-?} > 50)" test "${peak:-0}" -gt 50
 ng_check_eq "no connection left after the clients closed" 0 "$n"
 ng_check_alive "ng-httpd" "$pid"
+ng_stop_pid "$pid"
+ng_check_eq "ng-httpd exits 0 on SIGTERM (no leak)" 0 "$?"
 ng_done

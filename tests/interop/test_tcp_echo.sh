@@ -71,4 +71,6 @@ echo_run "an empty stream: FIN answered by FIN" 0
 out=$(ng_nsrun "$ns" 20 "$NG_PY" "$NG_LIBDIR/udp_client.py" echo "$NG_ECHO_ADDR" 7 1 1473 2>&1)
 ng_check_eq "UDP echo beside TCP echo" 0 "$?" || printf '%s\n' "$out" | sed 's/^/    /'
 ng_check_alive "ng-echo" "$pid"
+ng_stop_pid "$pid"
+ng_check_eq "ng-echo exits 0 on SIGTERM (no leak)" 0 "$?"
 ng_done

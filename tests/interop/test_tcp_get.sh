@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # ng-get on natgate's TCP against a kernel-side HTTP server (Python's http.server, taught PUT):
 # a 64 MiB download at TAP MTU 1500 and 65520 and a 64 MiB upload, sha256 matching; and clean
-# failures: HTTP 404 and a closed port ("connection refused") give exit status 1 and one line.
+# failures: HTTP 404, a closed port ("connection refused"), no such host, a short body and a reset
+# give exit status 1 and one line; chunked, close-delimited and 100-preceded bodies arrive exact.
 . "$(dirname "$0")/lib.sh" "$@"
 ng_require_root
 ng_require_cmd sha256sum ss
@@ -114,6 +115,62 @@ ng_check_match "closed port: 'connection refused'" '^ng-get: connection refused$
 run_get get-timeout 1500 30 "http://10.0.0.3:80/x" -o "$NG_TMP/x" --timeout 2
 ng_check_eq "no such host: exit status 1 after --timeout" 1 "$RC"
 ng_check_match "no such host: one-line error" '^ng-get: .*(timed out|unreachable)' "$ERR"
+
+# Response framing and abnormal ends, from a raw kernel-side server: one behaviour per path.
+cat >"$NG_TMP/oddserver.py" <<'EOF'
+import socket, struct, sys
+
+body = bytes(range(256)) * 400  # 102400 bytes
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", int(sys.argv[1])))
+ls.listen(8)
+print("listening", flush=True)
+while True:
+    c, _ = ls.accept()
+    req = b""
+    while b"\r\n\r\n" not in req:
+        d = c.recv(4096)
+        if not d:
+            break
+        req += d
+    path = req.split(b" ")[1] if b" " in req else b"/"
+    if path == b"/chunked":      # chunked coding (RFC 9112 7.1): odd chunk sizes, a trailer
+        c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        i = 0
+        for n in (1, 1000, 7, 65536, 35856):
+            c.sendall(b"%x;ext=1\r\n" % n + body[i:i + n] + b"\r\n")
+            i += n
+        c.sendall(b"0\r\nX-Trailer: yes\r\n\r\n")
+    elif path == b"/close":      # no length: the body ends with the connection
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + body)
+    elif path == b"/continue":   # an interim 100 before the real response
+        c.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n"
+                  % len(body) + body)
+    elif path == b"/short":      # promises more than it sends
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:5000])
+    elif path == b"/reset":      # RST instead of an answer
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+EOF
+OPORT=8002
+ng_bg opid "$ns" oddserver "$NG_PY" "$NG_TMP/oddserver.py" "$OPORT"
+ng_wait 10 "odd server listens" grep -q listening "$(ng_logfile oddserver)"
+EXPECT=$("$NG_PY" -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 400)' |
+	sha256sum | cut -d' ' -f1)
+for what in chunked close continue; do
+	rm -f "$NG_TMP/odd"
+	run_get "get-$what" 1500 30 "http://$NG_KERNEL_ADDR:$OPORT/$what" -o "$NG_TMP/odd" --timeout 20
+	ng_check_eq "$what body: exit status 0" 0 "$RC"
+	ng_check_eq "$what body: all 102400 bytes, exact" "$EXPECT" \
+		"$(sha256sum <"$NG_TMP/odd" | cut -d' ' -f1)"
+done
+run_get get-short 1500 30 "http://$NG_KERNEL_ADDR:$OPORT/short" -o "$NG_TMP/odd" --timeout 20
+ng_check_eq "body shorter than Content-Length: exit status 1" 1 "$RC"
+ng_check_match "short body: one-line error" '^ng-get: connection closed after 5000 body bytes' "$ERR"
+run_get get-reset 1500 30 "http://$NG_KERNEL_ADDR:$OPORT/reset" -o "$NG_TMP/odd" --timeout 20
+ng_check_eq "reset by the server: exit status 1" 1 "$RC"
+ng_check_match "reset: one-line error" '^ng-get: connection reset by peer$' "$ERR"
 
 ng_check_alive "kernel-side server" "$kpid"
 ng_done

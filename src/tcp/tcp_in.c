@@ -318,7 +318,9 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 	}
 }
 
-/* A duplicate ACK (RFC 5681 2): fast retransmit on the third, NewReno recovery after. */
+/* A duplicate ACK (RFC 5681 2): fast retransmit on the third, NewReno recovery after. With
+ * SACK (RFC 6675) the scoreboard decides what to retransmit instead of retransmit_first, and
+ * limited transmit (RFC 3042) sends new data on the first two. */
 static void dup_ack(struct ng_tcp_sock *c)
 {
 	c->dupacks++;
@@ -344,6 +346,8 @@ static bool ack_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 	uint32_t ack = seg->h.ack, seq = seg->h.seq;
 	uint32_t wnd = (uint32_t)seg->h.win << c->snd_wscale;
 
+	/* RFC 5961 5.2 (blind data injection) slots in here: an ACK below SND.UNA - MAX.SND.WND
+	 * is dropped with a challenge ACK */
 	if (tcp_seq_gt(ack, c->snd_max)) {
 		/* acknowledges something not yet sent: ACK and drop */
 		c->ack_now = true;
@@ -433,7 +437,7 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 		seq++;
 		c->ack_now = true;
 	}
-	/* step 1: sequence number check */
+	/* step 1: sequence number check (PAWS, RFC 7323 5.3, slots in just before it) */
 	if (!acceptable(c, seq, len + syn + fin, wnd)) {
 		/* RCV.WND zero: still take a valid ACK, URG or RST at RCV.NXT (3.10.7.4) */
 		if (!(wnd == 0 && seq == c->rcv_nxt)) {
@@ -600,8 +604,10 @@ static void syn_sent_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	tcp_rexmt_arm(c);
 }
 
-/* RFC 9293 3.10.7.2: a segment for a listener. */
-static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_seg *seg)
+/* RFC 9293 3.10.7.2: a segment for a listener. MIN_ISS (if not 0) is the sequence number the
+ * new ISS must exceed (the previous incarnation's, when a SYN reopens a TIME_WAIT). */
+static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_seg *seg,
+                         uint32_t min_iss)
 {
 	struct ng_tcp_sock *c;
 	uint8_t fl = seg->h.flags;
@@ -642,6 +648,8 @@ static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_
 	c->snd_wnd = seg->h.win;
 	c->snd_wl1 = seg->h.seq;
 	c->iss = tcp_new_isn(st, c->laddr, c->lport, c->raddr, c->rport);
+	if (min_iss && tcp_seq_leq(c->iss, min_iss))
+		c->iss = min_iss + 65536 * 2; /* RFC 1122 4.2.2.13: above the old connection */
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->sbuf_seq = c->iss + 1;
@@ -685,6 +693,18 @@ void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *
 	seg.dst = ip->dst;
 
 	c = tcp_lookup(t, ip->dst, seg.h.dport, ip->src, seg.h.sport);
+	if (c && c->state == NG_TCP_TIME_WAIT &&
+	    (seg.h.flags & (NG_TCP_SYN | NG_TCP_ACK | NG_TCP_RST)) == NG_TCP_SYN &&
+	    tcp_seq_gt(seg.h.seq, c->rcv_nxt) && tcp_find_listener(t, ip->dst, seg.h.dport)) {
+		/* RFC 1122 4.2.2.13 / RFC 6191: a new SYN above the old sequence space may reopen
+		 * a connection in TIME_WAIT (the peer reuses its port quickly) */
+		uint32_t min_iss = c->snd_max;
+		tcp_drop(c, 0, "SYN reopens TIME_WAIT");
+		tcp_finish(c);
+		listen_input(st, tcp_find_listener(t, ip->dst, seg.h.dport), &seg, min_iss);
+		ng_pkt_free(p);
+		return;
+	}
 	if (c) {
 		c->last_rx = st->now;
 		c->ka_probes = 0;
@@ -696,7 +716,7 @@ void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *
 	} else {
 		struct ng_tcp_sock *l = tcp_find_listener(t, ip->dst, seg.h.dport);
 		if (l) {
-			listen_input(st, l, &seg);
+			listen_input(st, l, &seg, 0);
 		} else {
 			/* RFC 9293 3.10.7.1: CLOSED */
 			ng_drop_count(st, NG_DROP_TCP_NO_PORT);

@@ -91,6 +91,8 @@ int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
 		h.win = (uint16_t)(wnd >> c->rcv_wscale);
 		wnd = (uint32_t)h.win << c->rcv_wscale;
 	}
+	/* timestamps (RFC 7323) and SACK blocks (RFC 2018, from the out-of-order ranges c->ooo)
+	 * go into h.opt here once negotiated */
 	if (c->snd_urg && tcp_seq_gt(c->snd_up, seq) && !(flags & (NG_TCP_SYN | NG_TCP_RST))) {
 		/* RFC 9293 3.8.5 / RFC 6093: the pointer is the offset of the byte after the urgent
 		 * data */

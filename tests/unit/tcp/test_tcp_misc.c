@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/* The rest of the TCP core, segment by segment: a SYN reopening TIME_WAIT, RFC 5961 RST
+ * handling, ICMP errors, RFC 6528 ISNs, the memory bound, orphaned FIN_WAIT_2, the state trace
+ * and debug log, and the user timeout. */
+#include "tcp_harness.h"
+
+#define A  NG_TCP_ACK
+#define F  NG_TCP_FIN
+#define S  NG_TCP_SYN
+#define R  NG_TCP_RST
+#define P  NG_TCP_PSH
+#define MS NG_NS_PER_MS
+
+/* Inject an ICMP error from a router about the segment natgate sent to the peer from LPORT to
+ * port 80 with sequence number SEQ. */
+static void inject_icmp(struct th *t, uint8_t type, uint8_t code, uint16_t mtu, uint16_t lport,
+                        uint32_t seq)
+{
+	uint8_t f[128];
+	struct ng_eth_hdr eh;
+	struct ng_ipv4_hdr ip, in;
+	struct ng_icmp_hdr ih;
+	size_t off = NG_ETH_HLEN + NG_IP_HLEN, quoted = NG_IP_HLEN + 8;
+	uint8_t *q = f + off + NG_ICMP_HLEN;
+
+	memcpy(eh.dst, th_us_mac, 6);
+	memcpy(eh.src, th_peer_mac, 6);
+	eh.type = NG_ETH_P_IPV4;
+	ng_eth_emit(f, sizeof(f), &eh);
+	memset(&in, 0, sizeof(in));
+	in.hlen = NG_IP_HLEN;
+	in.tot_len = 40;
+	in.ttl = 64;
+	in.df = true;
+	in.proto = NG_IP_PROTO_TCP;
+	in.src = TH_US;
+	in.dst = TH_PEER;
+	assert_int_equal(ng_ipv4_emit(q, 64, &in), NG_IP_HLEN);
+	ng_put16(q + NG_IP_HLEN, lport);
+	ng_put16(q + NG_IP_HLEN + 2, 80);
+	ng_put32(q + NG_IP_HLEN + 4, seq);
+	ng_put32(q + NG_IP_HLEN + 8, 0);
+	memset(&ih, 0, sizeof(ih));
+	ih.type = type;
+	ih.code = code;
+	ih.mtu = mtu;
+	assert_int_equal(ng_icmp_emit(f + off, 64, &ih, quoted), NG_ICMP_HLEN);
+	memset(&ip, 0, sizeof(ip));
+	ip.hlen = NG_IP_HLEN;
+	ip.tot_len = (uint16_t)(NG_IP_HLEN + NG_ICMP_HLEN + quoted);
+	ip.ttl = 64;
+	ip.proto = NG_IP_PROTO_ICMP;
+	ip.src = NG_IP4(10, 0, 0, 254);
+	ip.dst = TH_US;
+	ng_ipv4_emit(f + NG_ETH_HLEN, 64, &ip);
+	ng_test_link_inject(t->h.link, ng_stack_pool(t->st), f, off + NG_ICMP_HLEN + quoted);
+	ng_stack_pump(t->st, 0);
+}
+
+/* natgate closed first and sits in TIME_WAIT; the peer reuses its port with a SYN above the old
+ * sequence space: a new connection, its ISS above the old one. An old SYN draws an ACK. */
+static void test_time_wait_reopen(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c, *l;
+	(void)state;
+
+	th_init(&t, 60);
+	c = th_server(&t, &l, NULL, 65535, NULL);
+	ng_tcp_close(c);
+	th_expect(&t, &s, F | A, 2001, 101, 0);
+	th_send(&t, TH_PPORT, TH_SPORT, 101, 2002, F | A, 65535, NULL, 0);
+	th_expect(&t, &s, A, 2002, 102, 0);
+	assert_int_equal(th_last_state(&t), NG_TCP_TIME_WAIT);
+	th_send(&t, TH_PPORT, TH_SPORT, 50, 0, S, 65535, NULL, 0); /* old: ACK it */
+	th_expect(&t, &s, A, 2002, 102, 0);
+	assert_int_equal(th_last_state(&t), NG_TCP_TIME_WAIT);
+	t.accepted = NULL;
+	th_send(&t, TH_PPORT, TH_SPORT, 90000, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, 2002 + 131072, 90001, 0);
+	assert_true(th_traced(&t, NG_TCP_TIME_WAIT, NG_TCP_CLOSED));
+	assert_int_equal(th_last_state(&t), NG_TCP_SYN_RECEIVED);
+	th_send(&t, TH_PPORT, TH_SPORT, 90001, 2003 + 131072, A, 65535, NULL, 0);
+	assert_non_null(t.accepted);
+	assert_int_equal(ng_tcp_count(t.st), 1);
+	ng_tcp_abort(t.accepted);
+	ng_tcp_close(l);
+	th_fini(&t);
+}
+
+/* With cfg.tcp_rfc5961 a RST must hit RCV.NXT exactly; an in-window one draws a challenge ACK
+ * (RFC 5961 3.2). */
+static void test_rfc5961_rst(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 61);
+	t.st->cfg.tcp_rfc5961 = true;
+	c = th_client(&t, &lp, NULL, 65535, NULL);
+	th_send(&t, 80, lp, 2001 + 100, 0, R, 0, NULL, 0);
+	th_expect(&t, &s, A, 101, 2001, 0);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_ESTABLISHED);
+	th_send(&t, 80, lp, 2001, 0, R, 0, NULL, 0);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_CLOSED);
+	assert_int_equal(ng_tcp_error(c), -NG_ECONNRESET);
+	ng_tcp_close(c);
+	th_fini(&t);
+}
+
+/* RFC 1122 4.2.3.9: port unreachable during SYN_SENT refuses the connection; host unreachable
+ * is a soft error, reported if the connection then times out; an error quoting a sequence
+ * number we never sent is ignored (RFC 5927). */
+static void test_icmp_errors(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 62);
+	ng_tcp_test_set_isn(t.st, true, 100);
+	assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, NULL, &c), 0);
+	th_expect(&t, &s, S, 100, 0, 0);
+	lp = s.h.sport;
+	inject_icmp(&t, NG_ICMP_DEST_UNREACH, NG_ICMP_PORT_UNREACH, 0, lp, 5000);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_SYN_SENT); /* not our sequence number */
+	inject_icmp(&t, NG_ICMP_DEST_UNREACH, NG_ICMP_PORT_UNREACH, 0, lp, 100);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_CLOSED);
+	assert_int_equal(ng_tcp_error(c), -NG_ECONNREFUSED);
+	ng_tcp_close(c);
+
+	assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, NULL, &c), 0);
+	th_expect(&t, &s, S, 100, 0, 0);
+	lp = s.h.sport;
+	inject_icmp(&t, NG_ICMP_DEST_UNREACH, NG_ICMP_HOST_UNREACH, 0, lp, 100);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_SYN_SENT);
+	th_advance(&t, 200 * NG_NS_PER_SEC);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_CLOSED);
+	assert_int_equal(ng_tcp_error(c), -NG_EHOSTUNREACH);
+	ng_tcp_close(c);
+	while (th_pop(&t, &s))
+		;
+	th_fini(&t);
+}
+
+/* RFC 6528: ISN = F(4-tuple, secret) + a 4 us clock: different tuples differ, the same tuple
+ * advances with time; another secret (seed) gives other ISNs. */
+static void test_isn(void **state)
+{
+	struct th t, u;
+	uint32_t a, b, a2, x;
+	(void)state;
+
+	th_init(&t, 63);
+	th_init(&u, 64);
+	a = tcp_new_isn(t.st, TH_US, 1000, TH_PEER, 80);
+	b = tcp_new_isn(t.st, TH_US, 1001, TH_PEER, 80);
+	x = tcp_new_isn(u.st, TH_US, 1000, TH_PEER, 80);
+	assert_int_not_equal(a, b);
+	assert_int_not_equal(a, x);
+	th_advance(&t, MS);
+	a2 = tcp_new_isn(t.st, TH_US, 1000, TH_PEER, 80);
+	assert_int_equal(a2 - a, 250);
+	th_fini(&t);
+	th_fini(&u);
+}
+
+/* Socket buffers are bounded by cfg.tcp_mem_max: beyond it connect fails and SYNs are dropped. */
+static void test_memory_bound(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c, *l;
+	struct ng_tcp_sockopts so = {.sndbuf = 8192, .rcvbuf = 8192};
+	(void)state;
+
+	th_init(&t, 65);
+	t.st->cfg.tcp_mem_max = 3 * 16384;
+	assert_int_equal(ng_tcp_listen(t.st, 0, 80, 8, th_accept, &t, &so, &l), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, &so, &c), 0);
+		assert_true(th_pop(&t, &s));
+	}
+	assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, &so, &c), -NG_ENOMEM);
+	th_send(&t, 999, 80, 1, 0, S, 65535, NULL, 0);
+	th_expect_none(&t);
+	assert_int_equal(ng_stack_stats(t.st)->drops[NG_DROP_TCP_NOCONN], 1);
+	assert_int_equal(ng_tcp_count(t.st), 3);
+	ng_tcp_close(l);
+	th_fini(&t); /* the stack frees the connections still held */
+}
+
+/* A connection the application closed waits in FIN_WAIT_2 at most 2*MSL for the peer's FIN. */
+static void test_orphan_fin_wait_2(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 66);
+	c = th_client(&t, &lp, NULL, 65535, NULL);
+	ng_tcp_close(c);
+	th_expect(&t, &s, F | A, 101, 2001, 0);
+	th_send(&t, 80, lp, 2001, 102, A, 65535, NULL, 0);
+	assert_int_equal(th_last_state(&t), NG_TCP_FIN_WAIT_2);
+	/* data after close is taken (and dropped) so the peer is not stalled */
+	th_send(&t, 80, lp, 2001, 102, P | A, 65535, "late", 4);
+	th_advance(&t, 50 * MS);
+	th_expect(&t, &s, A, 102, 2005, 0);
+	th_advance(&t, 60 * NG_NS_PER_SEC);
+	assert_int_equal(th_last_state(&t), NG_TCP_CLOSED);
+	assert_int_equal(ng_tcp_count(t.st), 0);
+	th_fini(&t);
+}
+
+struct logcap {
+	char last[256];
+	unsigned n;
+};
+
+static void cap_log(void *ctx, enum ng_log_level level, const char *msg)
+{
+	struct logcap *lc = ctx;
+	if (level == NG_LOG_DEBUG && strstr(msg, " -> ")) {
+		snprintf(lc->last, sizeof(lc->last), "%s", msg);
+		lc->n++;
+	}
+}
+
+/* Every state change reaches the trace hook and the debug log, with its cause. */
+static void test_trace_and_log(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	struct logcap lc = {{0}, 0};
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 67);
+	t.st->log = (struct ng_log){NG_LOG_DEBUG, cap_log, &lc};
+	c = th_client(&t, &lp, NULL, 65535, NULL);
+	ng_tcp_shutdown(c);
+	th_expect(&t, &s, F | A, 101, 2001, 0);
+	assert_int_equal(t.ntrace, 3);
+	assert_int_equal(t.from[0], NG_TCP_CLOSED);
+	assert_int_equal(t.to[0], NG_TCP_SYN_SENT);
+	assert_int_equal(t.to[1], NG_TCP_ESTABLISHED);
+	assert_int_equal(t.to[2], NG_TCP_FIN_WAIT_1);
+	assert_int_equal(lc.n, 3);
+	assert_non_null(strstr(lc.last, "ESTABLISHED -> FIN_WAIT_1 (close)"));
+	assert_non_null(strstr(lc.last, "10.0.0.2:80"));
+	ng_tcp_abort(c);
+	th_fini(&t);
+}
+
+/* The user timeout ends retransmission early (RFC 5482 / RFC 9293 3.8.3). */
+static void test_user_timeout(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	struct ng_tcp_sockopts so = {.user_timeout_ms = 1000};
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 68);
+	c = th_client(&t, &lp, &so, 65535, NULL);
+	assert_int_equal(ng_tcp_send(c, "abc", 3), 3);
+	th_expect(&t, &s, P | A, 101, 2001, 3);
+	th_advance(&t, 200 * MS);
+	th_expect(&t, &s, P | A, 101, 2001, 3);
+	th_advance(&t, 400 * MS);
+	th_expect(&t, &s, P | A, 101, 2001, 3);
+	th_advance(&t, 800 * MS); /* 1.2 s of retransmitting */
+	th_expect(&t, &s, R | A, 104, 2001, 0);
+	assert_int_equal(ng_tcp_error(c), -NG_ETIMEDOUT);
+	ng_tcp_close(c);
+	th_fini(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_time_wait_reopen), cmocka_unit_test(test_rfc5961_rst),
+	    cmocka_unit_test(test_icmp_errors),      cmocka_unit_test(test_isn),
+	    cmocka_unit_test(test_memory_bound),     cmocka_unit_test(test_orphan_fin_wait_2),
+	    cmocka_unit_test(test_trace_and_log),    cmocka_unit_test(test_user_timeout),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -3,7 +3,8 @@
 # Connection ends between the kernel and natgate's TCP (ng-httpd): a connect to a closed natgate
 # port is refused at once (RST, not a timeout); kernel peers that close first (idle, after a
 # response, in the middle of a download) and peers that reset (SO_LINGER 0: idle, mid-request,
-# mid-download) leave no connection behind in natgate's stack (ng_tcp_count via SIGUSR1).
+# mid-download) leave no connection behind in natgate's stack (ng_tcp_count via SIGUSR1); and
+# ng-httpd's --idle closes a silent connection.
 . "$(dirname "$0")/lib.sh" "$@"
 ng_require_root
 ng_require_cmd curl
@@ -120,6 +121,13 @@ elif what == "rst-mid-download":
     s.recv(65536)
     time.sleep(0.1)
     reset(s)
+elif what == "idle":             # send nothing: the server's idle timeout must close
+    t = time.monotonic()
+    s.settimeout(15)
+    d = s.recv(10)
+    dt = time.monotonic() - t
+    print("server closed after %.1f s" % dt if d == b"" else "got data?!")
+    sys.exit(0 if d == b"" and 0.5 < dt < 5 else 1)
 elif what == "hold":             # keep a connection open until killed
     get(s, "/small.bin")
     read_response(s)
@@ -171,4 +179,13 @@ expect_conns "after the holder was killed" 0
 ng_check_alive "ng-httpd" "$pid"
 ng_stop_pid "$pid"
 ng_check_eq "ng-httpd exits 0 on SIGTERM (no leak)" 0 "$?"
+
+# 6. --idle 1: a silent connection is closed by the server within a scan period or so
+ng_start pid "$ns" "$NG_TAP" httpd-idle "$NG_BIN/ng-httpd" --tap "$NG_TAP" --addr "$SRV/24" \
+	--port "$PORT" --root "$ROOT" --idle 1
+ip -n "$ns" addr replace "$NG_KERNEL_ADDR/24" dev "$NG_TAP"
+ip -n "$ns" link set dev "$NG_TAP" up
+ng_nsrun "$ns" 20 curl -s -o /dev/null --max-time 10 "http://$SRV:$PORT/small.bin" # ARP
+out=$(peer "$PORT" idle)
+ng_check "--idle 1: a silent connection is closed by the server ($out)" test $? = 0
 ng_done

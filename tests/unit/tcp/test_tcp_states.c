@@ -430,6 +430,7 @@ static void test_abort_and_listener_close(void **state)
 	ng_tcp_abort(c);
 	th_expect_none(&t);
 	assert_int_equal(ng_tcp_count(t.st), 0);
+	assert_true(th_traced(&t, NG_TCP_SYN_SENT, NG_TCP_CLOSED));
 
 	ng_tcp_test_set_isn(t.st, true, 2000);
 	assert_int_equal(ng_tcp_listen(t.st, 0, 80, 4, th_accept, &t, NULL, &l), 0);
@@ -441,6 +442,7 @@ static void test_abort_and_listener_close(void **state)
 	ng_tcp_close(l);
 	th_expect(&t, &s, R | A, 2001, 101, 0);
 	assert_int_equal(ng_tcp_count(t.st), 0);
+	assert_true(th_traced(&t, NG_TCP_LISTEN, NG_TCP_CLOSED));
 	th_fini(&t);
 }
 
@@ -469,6 +471,85 @@ static void test_backlog(void **state)
 	th_fini(&t);
 }
 
+/* FIN_WAIT_1 -> TIME_WAIT: the peer's FIN arrives together with the ACK of ours. */
+static void test_fin_wait_1_to_time_wait(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint16_t lp;
+	uint32_t rcv, snd;
+	(void)state;
+
+	th_init(&t, 34);
+	c = to_state(&t, NG_TCP_FIN_WAIT_1, &lp, &rcv, &snd);
+	th_send(&t, 80, lp, 2001, 102, F | A, 65535, NULL, 0);
+	th_expect(&t, &s, A, 102, 2002, 0);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_TIME_WAIT);
+	assert_true(th_traced(&t, NG_TCP_FIN_WAIT_1, NG_TCP_FIN_WAIT_2));
+	assert_true(th_traced(&t, NG_TCP_FIN_WAIT_2, NG_TCP_TIME_WAIT));
+	assert_false(th_traced(&t, NG_TCP_FIN_WAIT_1, NG_TCP_CLOSING));
+	ng_tcp_close(c);
+	th_advance(&t, 61 * NG_NS_PER_SEC);
+	assert_int_equal(ng_tcp_count(t.st), 0);
+	th_fini(&t);
+}
+
+/* RFC 9293 3.5.2, half-open connection: the peer crashed and reconnects from the same port. Its
+ * SYN draws a (challenge) ACK; the peer, knowing no such connection, answers with a RST at
+ * exactly that ACK number, which resets ours; its next SYN opens a new connection. */
+static void test_half_open_recovery(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c, *l;
+	(void)state;
+
+	th_init(&t, 35);
+	c = th_server(&t, &l, NULL, 65535, NULL);
+	t.accepted = NULL;
+	th_send(&t, TH_PPORT, TH_SPORT, 9000, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, A, 2001, 101, 0);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_ESTABLISHED);
+	th_send(&t, TH_PPORT, TH_SPORT, s.h.ack, 0, R, 0, NULL, 0); /* the peer's RST */
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_CLOSED);
+	assert_int_equal(ng_tcp_error(c), -NG_ECONNRESET);
+	th_send(&t, TH_PPORT, TH_SPORT, 9000, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, 2000, 9001, 0);
+	th_send(&t, TH_PPORT, TH_SPORT, 9001, 2001, A, 65535, NULL, 0);
+	assert_non_null(t.accepted);
+	ng_tcp_close(c);
+	ng_tcp_abort(t.accepted);
+	ng_tcp_close(l);
+	th_fini(&t);
+}
+
+/* RFC 9293 3.10.4 close in SYN_RECEIVED of an active open (after a simultaneous open): the FIN
+ * follows as soon as the handshake completes. */
+static void test_shutdown_in_syn_received(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 36);
+	ng_tcp_test_set_isn(t.st, true, 100);
+	assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, NULL, &c), 0);
+	th_expect(&t, &s, S, 100, 0, 0);
+	lp = s.h.sport;
+	th_send(&t, 80, lp, 2000, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, 100, 2001, 0);
+	assert_int_equal(ng_tcp_shutdown(c), 0);
+	th_expect_none(&t);
+	th_send(&t, 80, lp, 2001, 101, A, 65535, NULL, 0);
+	th_expect(&t, &s, F | A, 101, 2001, 0);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_FIN_WAIT_1);
+	ng_tcp_abort(c);
+	th_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +567,9 @@ int main(void)
 	    cmocka_unit_test(test_close_unread_resets),
 	    cmocka_unit_test(test_abort_and_listener_close),
 	    cmocka_unit_test(test_backlog),
+	    cmocka_unit_test(test_fin_wait_1_to_time_wait),
+	    cmocka_unit_test(test_half_open_recovery),
+	    cmocka_unit_test(test_shutdown_in_syn_received),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,7 +75,6 @@ struct conn {
 	/* request being served */
 	enum method method;
 	int status; /* final status decided while reading the body */
-	bool expect100;
 	uint64_t body_left;
 	int put_dir;      /* directory fd of a PUT target, -1 if none */
 	int put_fd;       /* temporary file the PUT body goes into, -1 if none */
@@ -555,7 +554,6 @@ static void handle_head(struct conn *c, size_t hlen)
 	c->keepalive = code ? false : r.keepalive;
 	c->body_left = 0;
 	c->status = 200;
-	c->expect100 = false;
 	/* drop the head, keep what follows (the body or pipelined requests) */
 	memmove(c->in, c->in + hlen, c->in_len - hlen);
 	c->in_len -= hlen;
@@ -863,8 +861,6 @@ static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *chil
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	if (srv->nconns > srv->peak)
-		srv->peak = srv->nconns;
 	ng_tcp_set_callback(child, on_event, c);
 	if (srv->nconns > srv->max_conns) {
 		srv->refused++;
@@ -872,6 +868,8 @@ static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *chil
 		return;
 	}
 	srv->accepted++;
+	if (srv->nconns > srv->peak)
+		srv->peak = srv->nconns;
 	service(c); /* data may have come with the handshake's last ACK */
 }
 

@@ -565,6 +565,63 @@ static void test_writable(void **state)
 	th_fini(&t);
 }
 
+/* A FIN that is never acknowledged is retransmitted with backoff until ETIMEDOUT. */
+static void test_fin_timeout(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint16_t lp;
+	unsigned fins = 0;
+	(void)state;
+
+	th_init(&t, 58);
+	c = th_client(&t, &lp, NULL, 65535, NULL);
+	assert_int_equal(ng_tcp_shutdown(c), 0);
+	for (unsigned i = 0; i < 1000 && ng_tcp_get_state(c) != NG_TCP_CLOSED; i++) {
+		th_advance(&t, NG_NS_PER_SEC);
+		while (th_pop(&t, &s)) {
+			if (s.h.flags == (F | A)) {
+				assert_int_equal(s.h.seq, 101);
+				fins++;
+			}
+		}
+	}
+	assert_int_equal(fins, 1 + 12);
+	assert_int_equal(ng_tcp_error(c), -NG_ETIMEDOUT);
+	ng_tcp_close(c);
+	th_fini(&t);
+}
+
+/* An unanswered SYN+ACK is retransmitted tcp_syn_retries times, then the child is dropped
+ * without ever reaching the application. */
+static void test_syn_ack_timeout(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *l;
+	unsigned synacks = 0;
+	(void)state;
+
+	th_init(&t, 59);
+	ng_tcp_test_set_isn(t.st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t.st, 0, 80, 4, th_accept, &t, NULL, &l), 0);
+	th_send(&t, TH_PPORT, 80, 100, 0, S, 65535, NULL, 0);
+	for (unsigned i = 0; i < 300 && ng_tcp_count(t.st); i++) {
+		th_advance(&t, NG_NS_PER_SEC);
+		while (th_pop(&t, &s)) {
+			assert_int_equal(s.h.flags, S | A);
+			assert_int_equal(s.h.seq, 2000);
+			synacks++;
+		}
+	}
+	assert_int_equal(synacks, 1 + 6);
+	assert_int_equal(ng_tcp_count(t.st), 0);
+	assert_null(t.accepted);
+	ng_tcp_close(l);
+	th_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +640,8 @@ int main(void)
 	    cmocka_unit_test(test_mss_and_pmtu),
 	    cmocka_unit_test(test_keepalive),
 	    cmocka_unit_test(test_writable),
+	    cmocka_unit_test(test_fin_timeout),
+	    cmocka_unit_test(test_syn_ack_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages natgate's build and tests need, when root and missing.
 set -u
 PKGS="cmake make gcc clang libc6-dev libpcap-dev libcmocka-dev pkg-config iproute2 iputils-ping
-arping tcpdump tshark socat netcat-openbsd curl python3 python3-scapy clang-format"
+arping tcpdump tshark socat netcat-openbsd curl python3 python3-scapy clang-format procps"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

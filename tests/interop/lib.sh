@@ -181,8 +181,9 @@ ng_ns_new()
 	# Name lookups inside the namespace go to loopback only (never to the host's resolver):
 	# ip netns exec bind-mounts /etc/netns/NAME/resolv.conf over /etc/resolv.conf.
 	mkdir -p "/etc/netns/$_ng_name" && echo "nameserver 127.0.0.1" >"/etc/netns/$_ng_name/resolv.conf"
-	ip netns exec "$_ng_name" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+	# /proc/sys/net as seen from inside the namespace is the namespace's own
+	ip netns exec "$_ng_name" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
+		echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6' >/dev/null 2>&1
 	printf -v "$1" '%s' "$_ng_name"
 }
 
@@ -215,13 +216,15 @@ ng_logfile()
 	echo "$NG_TMP/$1.log"
 }
 
-# True while PID runs (a zombie counts as gone).
+# True while PID runs (a zombie, exited but not yet waited for, counts as gone). Reads the state
+# letter from /proc/PID/stat: the field after the parenthesised command name.
 ng_alive()
 {
 	local st
 	kill -0 "$1" 2>/dev/null || return 1
-	st=$(ps -o stat= -p "$1" 2>/dev/null)
-	[ -n "$st" ] && [ "${st:0:1}" != Z ]
+	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+	st=${st##*) }
+	[ "${st:0:1}" != Z ] && [ "${st:0:1}" != X ]
 }
 
 # Start a natgate program that creates TAP device TAP in namespace NS, and wait (up to 10 s) for

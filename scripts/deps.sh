@@ -3,6 +3,11 @@
 set -u
 PKGS="cmake make gcc clang libc6-dev libpcap-dev libcmocka-dev pkg-config iproute2 iputils-ping
 arping tcpdump tshark socat netcat-openbsd curl python3 python3-scapy clang-format procps"
+# libFuzzer's runtime is only a Recommends of clang on Debian 12: name it, for images that install
+# no recommended packages.
+case $(cat /etc/debian_version 2>/dev/null) in
+12*) PKGS="$PKGS libclang-rt-14-dev" ;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

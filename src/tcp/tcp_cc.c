@@ -51,6 +51,13 @@ static void reno_on_recovery_end(struct ng_tcp_sock *c)
 	c->cwnd_acc = 0;
 }
 
+/* RFC 5681 4.1: after an idle period longer than the RTO, cwnd = min(IW, cwnd). */
+static void reno_on_idle_restart(struct ng_tcp_sock *c)
+{
+	uint32_t iw = NG_MIN(10 * c->snd_mss, NG_MAX(2 * c->snd_mss, 14600u));
+	c->cwnd = NG_MIN(c->cwnd, iw);
+}
+
 const struct tcp_cc_ops tcp_cc_newreno = {
     .name = "newreno",
     .init = reno_init,
@@ -58,4 +65,5 @@ const struct tcp_cc_ops tcp_cc_newreno = {
     .ssthresh = reno_ssthresh,
     .on_rto = reno_on_rto,
     .on_recovery_end = reno_on_recovery_end,
+    .on_idle_restart = reno_on_idle_restart,
 };

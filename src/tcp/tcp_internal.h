@@ -157,6 +157,7 @@ struct ng_tcp_sock {
 	const struct tcp_cc_ops *cc;
 	uint32_t cwnd, ssthresh;
 	uint32_t cwnd_acc; /* bytes acked toward the next cwnd increment (CA) */
+	uint64_t last_tx;  /* when data was last sent (RFC 5681 4.1 idle restart) */
 	unsigned dupacks;
 	bool in_recovery;
 	uint32_t recover;    /* RFC 6582 "recover" */
@@ -285,6 +286,8 @@ struct tcp_cc_ops {
 	void (*on_rto)(struct ng_tcp_sock *c);
 	/* Fast recovery ended by a full ACK. */
 	void (*on_recovery_end)(struct ng_tcp_sock *c);
+	/* Sending resumes after an idle period longer than the RTO (RFC 5681 4.1). */
+	void (*on_idle_restart)(struct ng_tcp_sock *c);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
 

@@ -207,6 +207,8 @@ static void output(struct ng_tcp_sock *c, bool force)
 	default:
 		return;
 	}
+	if (c->snd_una == c->snd_max && c->last_tx && c->st->now - c->last_tx > c->rto)
+		c->cc->on_idle_restart(c);
 	for (n = 0; n < 100000; n++) {
 		uint32_t off = c->snd_nxt - c->sbuf_seq;
 		uint32_t unsent =
@@ -242,6 +244,8 @@ static void output(struct ng_tcp_sock *c, bool force)
 			break;
 		sent_any = true;
 		force = false;
+		if (len)
+			c->last_tx = c->st->now;
 		if (rexmit) {
 			c->retransmits++;
 			c->bytes_retrans += len;

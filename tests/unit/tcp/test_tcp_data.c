@@ -622,6 +622,44 @@ static void test_syn_ack_timeout(void **state)
 	th_fini(&t);
 }
 
+/* RFC 5681 4.1: after an idle period longer than the RTO the window restarts at IW. */
+static void test_idle_restart(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	struct ng_tcp_opts o = {.mss_ok = true, .mss = 1000};
+	struct ng_tcp_info in;
+	uint8_t d[40000];
+	uint16_t lp;
+	uint32_t seq = 101;
+	(void)state;
+
+	th_init(&t, 69);
+	c = th_client(&t, &lp, NULL, 65535, &o);
+	ng_test_fill(d, sizeof(d), 69);
+	/* grow cwnd well past IW (10 segments) */
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(ng_tcp_send(c, d, 10000), 10000);
+		while (th_pop(&t, &s))
+			seq = s.h.seq + s.len;
+		th_send(&t, 80, lp, 2001, seq, A, 65535, NULL, 0);
+		while (th_pop(&t, &s))
+			seq = s.h.seq + s.len;
+		th_send(&t, 80, lp, 2001, seq, A, 65535, NULL, 0);
+	}
+	ng_tcp_get_info(c, &in);
+	assert_true(in.cwnd > 10000);
+	th_advance(&t, 5 * NG_NS_PER_SEC); /* idle */
+	assert_int_equal(ng_tcp_send(c, d, 20000), 20000);
+	unsigned segs = 0;
+	while (th_pop(&t, &s))
+		segs++;
+	assert_int_equal(segs, 10);
+	ng_tcp_abort(c);
+	th_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +680,7 @@ int main(void)
 	    cmocka_unit_test(test_writable),
 	    cmocka_unit_test(test_fin_timeout),
 	    cmocka_unit_test(test_syn_ack_timeout),
+	    cmocka_unit_test(test_idle_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,7 +144,7 @@ static void stack_log(void *ctx, enum ng_log_level level, const char *msg)
 
 static int parse_args(struct router *r, int argc, char **argv)
 {
-	int i;
+	int i, j;
 
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -252,6 +252,12 @@ static int parse_args(struct router *r, int argc, char **argv)
 		if ((r->nc.fwd[i].in_addr ^ r->lan_addr) & (~0u << (32 - r->lan_prefix)))
 			return bad("--forward to %s: not in the LAN subnet",
 			           ng_ip4_str(r->nc.fwd[i].in_addr, a));
+		for (j = 0; j < i; j++)
+			if (r->nc.fwd[j].proto == r->nc.fwd[i].proto &&
+			    r->nc.fwd[j].port_lo <= r->nc.fwd[i].port_hi &&
+			    r->nc.fwd[i].port_lo <= r->nc.fwd[j].port_hi)
+				return bad("--forward: public port %u is forwarded twice",
+				           NG_MAX(r->nc.fwd[j].port_lo, r->nc.fwd[i].port_lo));
 	}
 	return 0;
 }

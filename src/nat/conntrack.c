@@ -545,6 +545,10 @@ int ng_nat_create(struct ng_stack *st, struct ng_iface *lan, struct ng_iface *wa
 		    (uint32_t)f->in_port + (f->port_hi - f->port_lo) > 65535 ||
 		    (f->in_addr & lan->mask) != (lan->addr & lan->mask))
 			return -NG_EINVAL;
+		for (k = 0; k < (int)i; k++) /* overlapping public ranges are ambiguous */
+			if (c->fwd[k].proto == f->proto && c->fwd[k].port_lo <= f->port_hi &&
+			    f->port_lo <= c->fwd[k].port_hi)
+				return -NG_EINVAL;
 	}
 	n = calloc(1, sizeof(*n));
 	if (!n)

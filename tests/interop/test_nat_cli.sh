@@ -7,18 +7,23 @@
 ng_require_root
 NG=$NG_BIN/natgate
 
+# Every invocation runs inside a namespace of our own: should a check regress and a router
+# actually start, its TAP devices appear there, never in the namespace the test started in.
+ng_ns_new ns_cli
 usage_err()
 {
 	local out rc
-	out=$("$NG" "$@" 2>&1)
+	out=$(ng_nsrun "$ns_cli" 10 "$NG" "$@" 2>&1)
 	rc=$?
-	[ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ]
+	[ "$rc" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ]
 }
 ng_check "router without options: usage error" usage_err router
 ng_check "router with a bad --forward" usage_err router --lan tap:a --lan-addr 10.0.0.1/24 \
 	--wan tap:b --wan-addr 10.0.1.2/24 --forward tcp:1=2
 ng_check "router with a forward outside the LAN" usage_err router --lan tap:a \
 	--lan-addr 10.0.0.1/24 --wan tap:b --wan-addr 10.0.1.2/24 --forward tcp:80=10.9.0.1:80
+ng_check "router with overlapping forwards" usage_err router --lan tap:a --lan-addr 10.0.0.1/24 \
+	--wan tap:b --wan-addr 10.0.1.2/24 --forward tcp:80-90=10.0.0.5:80 --forward tcp:85=10.0.0.6:1
 ng_check "router with overlapping subnets" usage_err router --lan tap:a --lan-addr 10.0.0.1/24 \
 	--wan tap:b --wan-addr 10.0.0.2/24
 ng_check "router with a bad --timeout" usage_err router --timeout udp=0
@@ -26,7 +31,7 @@ ng_check "router with a bad --filter" usage_err router --filter open
 ng_check "router with a bad link" usage_err router --lan eth0
 ng_check "conntrack without --control" usage_err conntrack
 ng_check "stats with an unknown option" usage_err stats --xml
-"$NG" stats --control "$NG_TMP/none.sock" >/dev/null 2>&1
+ng_nsrun "$ns_cli" 10 "$NG" stats --control "$NG_TMP/none.sock" >/dev/null 2>&1
 ng_check_eq "stats with no router behind the socket: exit 1" 1 "$?"
 nat_check_match "router --help" "--forward SPEC" "$("$NG" router --help)"
 nat_check_match "natgate --help lists router, conntrack and stats" "router.*conntrack.*stats" \

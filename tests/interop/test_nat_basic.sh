@@ -46,6 +46,23 @@ else
 	ng_pass "no inside address seen outside"
 fi
 
+# ---- both hosts download at once from the same source port ----
+for h in 1 2; do
+	eval ns=\$ns_h$h
+	ng_bg dl$h "$ns" dl-h$h sh -c "curl -sS --max-time 100 --local-port 45000 \
+		http://$NAT_OUT:8000/big.bin | sha256sum | cut -d' ' -f1"
+done
+wait "$dl1" "$dl2"
+ct=$(nat_conntrack)
+for h in 1 2; do
+	ng_check_eq "h$h: concurrent download from source port 45000 intact" "$want" \
+		"$(cat "$(ng_logfile dl-h$h)")"
+done
+p1=$(sed -n "s/.*inside=$NAT_H1:45000 public=$NAT_PUB:\([0-9]*\) remote=$NAT_OUT:8000.*/\1/p" <<<"$ct")
+p2=$(sed -n "s/.*inside=$NAT_H2:45000 public=$NAT_PUB:\([0-9]*\) remote=$NAT_OUT:8000.*/\1/p" <<<"$ct")
+ng_check "both hosts' port 45000 got distinct public ports ($p1, $p2)" \
+	test -n "$p1" -a -n "$p2" -a "$p1" != "$p2"
+
 # ---- UDP request/response, same source port from both hosts ----
 ng_bg udp_pid "$ns_out" udp-out $PEER udpsrv 7000 60
 ng_bg udp2_pid "$ns_out" udp-out2 $PEER udpsrv 7001 60

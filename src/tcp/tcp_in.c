@@ -450,8 +450,9 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 			tcp_output(c);
 			return;
 		}
+		/* the data is dropped; a bare FIN takes no buffer space and is kept */
+		fin = fin && len == 0;
 		len = 0;
-		fin = false;
 		syn = false;
 		c->ack_now = true;
 	}

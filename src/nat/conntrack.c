@@ -257,10 +257,13 @@ static struct nat_map *map_create(struct ng_nat *n, uint8_t proto, uint32_t in_a
 	uint32_t i = n->free_map, h;
 	struct nat_map *m;
 
-	if (i == NAT_NONE)
+	if (i != NAT_NONE)
+		n->free_map = n->maps[i].in_next;
+	else if (n->map_top < n->max_flows)
+		i = n->map_top++;
+	else
 		return NULL;
 	m = &n->maps[i];
-	n->free_map = m->in_next;
 	memset(m, 0, sizeof(*m));
 	m->in_addr = in_addr;
 	m->in_port = in_port;
@@ -383,7 +386,7 @@ void nat_make_room(struct ng_nat *n)
 {
 	uint32_t i = n->lru_head[NG_NAT_T_TCP_RST];
 
-	if (n->free_flow != NAT_NONE || i == NAT_NONE)
+	if (n->n_flows < n->max_flows || i == NAT_NONE)
 		return;
 	if (n->cfg.log_flows)
 		nat_flow_log(n, &n->flows[i], "evict");
@@ -440,7 +443,7 @@ struct nat_flow *nat_flow_create(struct ng_nat *n, uint8_t proto, uint32_t in_ad
 	uint32_t i, h, *hc = host_slot(n, in_addr);
 	uint32_t quota = n->cfg.max_flows_per_host ? n->cfg.max_flows_per_host : n->max_flows;
 
-	if (n->free_flow == NAT_NONE) {
+	if (n->n_flows >= n->max_flows) {
 		*why = NG_DROP_NAT_TABLE_FULL;
 		goto refuse;
 	}
@@ -467,9 +470,15 @@ struct nat_flow *nat_flow_create(struct ng_nat *n, uint8_t proto, uint32_t in_ad
 		*why = NG_DROP_NAT_TABLE_FULL;
 		goto refuse;
 	}
-	i = n->free_flow;
+	/* a freed slot first, else one never used (untouched pages stay out of memory until the
+	 * table really fills) */
+	if (n->free_flow != NAT_NONE) {
+		i = n->free_flow;
+		n->free_flow = n->flows[i].in_next;
+	} else {
+		i = n->flow_top++;
+	}
 	f = &n->flows[i];
-	n->free_flow = f->in_next;
 	memset(f, 0, sizeof(*f));
 	f->map = (uint32_t)(m - n->maps);
 	f->rem_addr = rem_addr;
@@ -589,12 +598,7 @@ int ng_nat_create(struct ng_stack *st, struct ng_iface *lan, struct ng_iface *wa
 	memset(n->fh_out, 0xff, nb * sizeof(uint32_t));
 	memset(n->mh_in, 0xff, nb * sizeof(uint32_t));
 	memset(n->mh_out, 0xff, nb * sizeof(uint32_t));
-	for (i = 0; i < n->max_flows; i++) {
-		n->flows[i].tclass = NAT_TFREE;
-		n->flows[i].in_next = i + 1 < n->max_flows ? i + 1 : NAT_NONE;
-		n->maps[i].in_next = i + 1 < n->max_flows ? i + 1 : NAT_NONE;
-	}
-	n->free_flow = n->free_map = 0;
+	n->free_flow = n->free_map = NAT_NONE; /* slots are handed out from flow_top / map_top */
 	for (i = 0; i < n->n_held; i++) {
 		ng_timer_init(&n->held[i].t, nat_held_fire);
 		n->held[i].n = n;
@@ -637,7 +641,7 @@ size_t ng_nat_flows(const struct ng_nat *n, ng_nat_flow_fn fn, void *ctx)
 	size_t count = 0;
 	uint32_t i;
 
-	for (i = 0; i < n->max_flows; i++) {
+	for (i = 0; i < n->flow_top; i++) {
 		const struct nat_flow *f = &n->flows[i];
 		const struct nat_map *m;
 		struct ng_nat_flow_info fi;
@@ -675,7 +679,7 @@ void ng_nat_get_stats(const struct ng_nat *n, struct ng_nat_stats *s)
 	s->mappings = n->n_maps;
 	for (i = 0; i < n->n_held; i++)
 		s->held_syns += n->held[i].used;
-	for (i = 0; i < n->max_flows; i++) {
+	for (i = 0; i < n->flow_top; i++) {
 		const struct nat_flow *f = &n->flows[i];
 		uint8_t proto;
 		if (f->tclass == NAT_TFREE)

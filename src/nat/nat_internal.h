@@ -70,6 +70,7 @@ struct ng_nat {
 
 	struct nat_flow *flows;
 	uint32_t max_flows, n_flows, free_flow;
+	uint32_t flow_top, map_top; /* slots below were used at least once; above: never touched */
 	struct nat_map *maps;
 	uint32_t n_maps, free_map;
 	uint32_t *fh_in, *fh_out, fmask; /* flow hash buckets */

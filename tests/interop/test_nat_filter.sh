@@ -39,8 +39,12 @@ ng_check_alive "natgate router" "$rtr_pid"
 # --pcap: one capture per link; the WAN one shows the datagram from the public address
 ng_stop_pid "$rtr_pid"
 ng_check "--pcap wrote cap-lan.pcap and cap-wan.pcap" test -s "$NG_TMP/cap-lan.pcap" -a -s "$NG_TMP/cap-wan.pcap"
-nat_check_match "the WAN capture shows h1's datagram from the public address" \
-	"IP $NAT_PUB.41000 > $NAT_OUT.7000:" "$(tcpdump -n -r "$NG_TMP/cap-wan.pcap" udp 2>&1)"
-nat_check_match "the LAN capture shows it from h1" \
-	"IP $NAT_H1.41000 > $NAT_OUT.7000:" "$(tcpdump -n -r "$NG_TMP/cap-lan.pcap" udp 2>&1)"
+if command -v tcpdump >/dev/null; then
+	nat_check_match "the WAN capture shows h1's datagram from the public address" \
+		"IP $NAT_PUB.41000 > $NAT_OUT.7000:" "$(tcpdump -n -r "$NG_TMP/cap-wan.pcap" udp 2>&1)"
+	nat_check_match "the LAN capture shows it from h1" \
+		"IP $NAT_H1.41000 > $NAT_OUT.7000:" "$(tcpdump -n -r "$NG_TMP/cap-lan.pcap" udp 2>&1)"
+else
+	ng_log "tcpdump missing: capture contents not checked"
+fi
 ng_done

@@ -226,6 +226,15 @@ static void send_rst(struct ng_nat *n, const struct xpkt *x)
 /* A new flow for X was refused (table, quota, ports): RST for TCP, ICMP 3/13 otherwise. */
 static void refuse(struct ng_nat *n, struct xpkt *x, enum ng_drop why)
 {
+	if (n->cfg.log_flows) {
+		char a[16], b[16];
+		nat_logf(n, "refuse %s %s:%u %s:%u (%s)",
+		         x->proto == NG_IP_PROTO_TCP   ? "tcp"
+		         : x->proto == NG_IP_PROTO_UDP ? "udp"
+		                                       : "icmp",
+		         ng_ip4_str(x->ip.src, a), x->sport, ng_ip4_str(x->ip.dst, b), x->dport,
+		         ng_drop_text(why));
+	}
 	if (x->proto == NG_IP_PROTO_TCP)
 		send_rst(n, x);
 	else

@@ -54,6 +54,8 @@ out=$(ng_nsrun "$ns_h1" 200 $NG_PY "$NG_LIBDIR/nat_peer.py" many $NAT_OUT 7000 1
 nat_check_match "--max-flows 100: 100 flows work, the 101st is refused" "^ok 100 refused 1 silent 0" "$out"
 nat_check_match "... and the first flow keeps working" "^first ok" "$out"
 nat_check_match "the refusal is counted" "drop NAT_TABLE_FULL +1 " "$("$NG" stats --control "$NAT_CTL")"
+nat_check_match "--log-flows logs the refusal" "refuse udp $NAT_H1:[0-9]+ $NAT_OUT:7000 \(nat flow table full\)" \
+	"$(cat "$(ng_logfile natgate)")"
 ng_check "h1 pings the router" ng_nsrun "$ns_h1" 5 ping -n -c 1 -W 2 $NAT_LAN
 ng_check_alive "natgate router" "$rtr_pid"
 ng_stop_pid "$rtr_pid"

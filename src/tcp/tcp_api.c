@@ -206,6 +206,7 @@ uint32_t tcp_new_isn(struct ng_stack *st, uint32_t laddr, uint16_t lport, uint32
 	return (uint32_t)ng_siphash(st->secret, &k, sizeof(k)) + (uint32_t)(st->now / 4000);
 }
 
+/* Tests only: a fixed ISN (the textbook exchanges), or back to RFC 6528. */
 void ng_tcp_test_set_isn(struct ng_stack *st, bool fixed, uint32_t isn)
 {
 	tcp_of(st)->isn_fixed = fixed;
@@ -298,6 +299,8 @@ void tcp_finish(struct ng_tcp_sock *c)
 		c->cb(c, c->cb_ctx, ev);
 }
 
+/* Allocate the connection pool (cfg.tcp_max_conns) and the 4-tuple table, fill in defaults for
+ * TCP fields left zero in the configuration, and register with IPv4. 0 or -NG_ENOMEM. */
 int ng_tcp_create(struct ng_stack *st)
 {
 	struct ng_tcp *t;
@@ -343,6 +346,7 @@ int ng_tcp_create(struct ng_stack *st)
 	return 0;
 }
 
+/* Free every connection's rings, the pool and the table (no segment is sent). */
 void ng_tcp_destroy(struct ng_stack *st)
 {
 	struct ng_tcp *t = tcp_of(st);
@@ -365,6 +369,7 @@ void ng_tcp_destroy(struct ng_stack *st)
 
 /* ---- the API ---- */
 
+/* Passive open (RFC 9293 3.10.1): a listener on ADDR:PORT; children inherit OPTS. */
 int ng_tcp_listen(struct ng_stack *st, uint32_t addr, uint16_t port, unsigned backlog,
                   ng_tcp_accept_fn accept, void *ctx, const struct ng_tcp_sockopts *opts,
                   struct ng_tcp_sock **out)
@@ -418,6 +423,7 @@ static int pick_port(struct ng_stack *st, uint32_t laddr, uint32_t raddr, uint16
 	return -NG_EADDRINUSE;
 }
 
+/* Active open: route to DST, pick an ephemeral port, send the SYN (SYN_SENT). */
 int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn, void *ctx,
                    const struct ng_tcp_sockopts *opts, struct ng_tcp_sock **out)
 {
@@ -455,12 +461,14 @@ int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_eve
 	return 0;
 }
 
+/* Where S's events go from now on (pending events wait for the next delivery). */
 void ng_tcp_set_callback(struct ng_tcp_sock *s, ng_tcp_event_fn fn, void *ctx)
 {
 	s->cb = fn;
 	s->cb_ctx = ctx;
 }
 
+/* 0 if the application may queue data on S, else the error ng_tcp_send returns. */
 static int can_send(const struct ng_tcp_sock *s)
 {
 	if (!s->in_use || s->state == NG_TCP_LISTEN)
@@ -482,11 +490,14 @@ static int can_send(const struct ng_tcp_sock *s)
 	}
 }
 
+/* Free room in the send ring (0 when sending is not possible). */
 size_t ng_tcp_send_space(const struct ng_tcp_sock *s)
 {
 	return can_send(s) ? 0 : s->sb.size - s->sb.len;
 }
 
+/* Copy what fits of DATA into the send ring, mark urgent data (RFC 9293 3.8.5: SND.UP after
+ * its last byte), and let output decide what goes now. Returns the bytes taken or an error. */
 static long send_common(struct ng_tcp_sock *s, const void *data, size_t len, bool urgent)
 {
 	int rc = can_send(s);
@@ -508,11 +519,13 @@ static long send_common(struct ng_tcp_sock *s, const void *data, size_t len, boo
 	return (long)n;
 }
 
+/* Queue data (back-pressure: the return value says how much was taken). */
 long ng_tcp_send(struct ng_tcp_sock *s, const void *data, size_t len)
 {
 	return send_common(s, data, len, false);
 }
 
+/* Queue urgent data: the urgent pointer will mark its end. */
 long ng_tcp_send_urgent(struct ng_tcp_sock *s, const void *data, size_t len)
 {
 	return send_common(s, data, len, true);
@@ -551,11 +564,13 @@ long ng_tcp_recv(struct ng_tcp_sock *s, void *buf, size_t len)
 	return (long)n;
 }
 
+/* In-order bytes waiting for the application. */
 size_t ng_tcp_recv_avail(const struct ng_tcp_sock *s)
 {
 	return s->in_use ? s->rb.len : 0;
 }
 
+/* Distance from the read position to RCV.UP (the end of urgent data), -1 once passed. */
 long ng_tcp_urgent_mark(const struct ng_tcp_sock *s)
 {
 	if (s->in_use && s->rcv_urg && tcp_seq_gt(s->rcv_up, s->read_seq))
@@ -563,6 +578,8 @@ long ng_tcp_urgent_mark(const struct ng_tcp_sock *s)
 	return -1;
 }
 
+/* Half-close (RFC 9293 3.10.4 CLOSE): FIN after the queued data; ESTABLISHED -> FIN_WAIT_1,
+ * CLOSE_WAIT -> LAST_ACK; before the handshake completes the FIN waits for it. */
 int ng_tcp_shutdown(struct ng_tcp_sock *s)
 {
 	if (!s->in_use)
@@ -607,6 +624,8 @@ static void close_listener(struct ng_tcp_sock *l)
 	slot_free(l);
 }
 
+/* The application lets go of S: no more callbacks; an orderly close unless data is unread
+ * (then a reset); the stack frees S once CLOSED. */
 void ng_tcp_close(struct ng_tcp_sock *s)
 {
 	if (!s || !s->in_use)
@@ -641,6 +660,7 @@ void ng_tcp_close(struct ng_tcp_sock *s)
 	tcp_finish(s);
 }
 
+/* RFC 9293 3.10.5 ABORT: RST if synchronized, and S is freed now. */
 void ng_tcp_abort(struct ng_tcp_sock *s)
 {
 	if (!s || !s->in_use)
@@ -666,16 +686,19 @@ void ng_tcp_abort(struct ng_tcp_sock *s)
 	slot_free(s);
 }
 
+/* S's current state. */
 enum ng_tcp_state ng_tcp_get_state(const struct ng_tcp_sock *s)
 {
 	return s->state;
 }
 
+/* The error that ended S (negative NG_E*), 0 if none. */
 int ng_tcp_error(const struct ng_tcp_sock *s)
 {
 	return s->err;
 }
 
+/* A snapshot of S's sequence space, windows, RTT estimates and counters. */
 void ng_tcp_get_info(const struct ng_tcp_sock *s, struct ng_tcp_info *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -705,11 +728,13 @@ void ng_tcp_get_info(const struct ng_tcp_sock *s, struct ng_tcp_info *o)
 	o->retransmits = s->retransmits;
 }
 
+/* Connections held in any state but CLOSED and LISTEN (TIME_WAIT and orphans included). */
 size_t ng_tcp_count(const struct ng_stack *st)
 {
 	return st->tcp ? st->tcp->count : 0;
 }
 
+/* Install the observer of every state change (NULL to remove it). */
 void ng_tcp_set_trace(struct ng_stack *st, ng_tcp_trace_fn fn, void *ctx)
 {
 	st->tcp->trace = fn;

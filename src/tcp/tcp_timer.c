@@ -121,6 +121,15 @@ static void persist_fire(struct ng_tcp_sock *c)
 		tcp_drop(c, c->soft_err ? c->soft_err : -NG_ETIMEDOUT, "persist timeout");
 		return;
 	}
+	if (c->snd_wnd > 0 && c->snd_una == c->snd_max) {
+		/* the window is open but too small for SWS avoidance to send: this is the
+		 * override timeout of RFC 9293 3.8.6.2.1, send what fits */
+		c->persist = false;
+		tcp_output_force(c);
+		if (!ng_timer_armed(&c->rexmt))
+			tcp_persist_arm(c);
+		return;
+	}
 	c->probes++;
 	if (c->backoff < 16)
 		c->backoff++;

@@ -660,6 +660,35 @@ static void test_idle_restart(void **state)
 	th_fini(&t);
 }
 
+/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): a window smaller than a segment and than half the
+ * largest window offered is not used at once; the override timeout then sends what fits. */
+static void test_sender_sws(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint8_t d[1000];
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 70);
+	c = th_client(&t, &lp, NULL, 65535, NULL);
+	th_send(&t, 80, lp, 2001, 101, A, 300, NULL, 0); /* the window shrinks to 300 */
+	ng_test_fill(d, sizeof(d), 70);
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), 1000);
+	th_expect_none(&t);
+	th_advance(&t, 200 * MS);
+	th_expect(&t, &s, A, 101, 2001, 300);
+	assert_memory_equal(s.data, d, 300);
+	th_send(&t, 80, lp, 2001, 401, A, 65535, NULL, 0);
+	th_expect(&t, &s, A, 401, 2001, 536);
+	th_expect_none(&t); /* Nagle: the 164-byte tail waits for the ACK */
+	th_send(&t, 80, lp, 2001, 937, A, 65535, NULL, 0);
+	th_expect(&t, &s, P | A, 937, 2001, 164);
+	ng_tcp_abort(c);
+	th_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -681,6 +710,7 @@ int main(void)
 	    cmocka_unit_test(test_fin_timeout),
 	    cmocka_unit_test(test_syn_ack_timeout),
 	    cmocka_unit_test(test_idle_restart),
+	    cmocka_unit_test(test_sender_sws),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

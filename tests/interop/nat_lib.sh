@@ -52,7 +52,7 @@ nat_setup()
 	ip -n "$ns_out" link add far0 type veth peer name eth0 netns "$ns_far"
 	ip -n "$ns_out" addr add 198.51.100.1/24 dev far0
 	ip -n "$ns_out" link set far0 up
-	ip netns exec "$ns_out" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$ns_out" sh -c "echo 1 >/proc/sys/net/ipv4/ip_forward"
 	ip -n "$ns_far" addr add $NAT_FAR/24 dev eth0
 	ip -n "$ns_far" link set eth0 up
 	ip -n "$ns_far" route add default via 198.51.100.1

@@ -178,8 +178,7 @@ static bool is_dsack(const struct ng_sack_block *blk, unsigned n, uint32_t snd_u
 }
 
 void tcp_sack_board_update(struct tcp_sack_board *b, uint32_t snd_una, uint32_t snd_max,
-                           const struct ng_sack_block *blk, unsigned n,
-                           struct tcp_sack_update *res)
+                           const struct ng_sack_block *blk, unsigned n, struct tcp_sack_update *res)
 {
 	memset(res, 0, sizeof(*res));
 	tcp_sack_board_ack(b, snd_una);
@@ -238,8 +237,7 @@ bool tcp_sack_is_lost(const struct tcp_sack_board *b, uint32_t seq, uint32_t mss
 			bytes += x->right - (seq + 1);
 		}
 	}
-	return ranges >= TCP_SACK_DUPTHRESH ||
-	       bytes > (uint64_t)(TCP_SACK_DUPTHRESH - 1) * mss;
+	return ranges >= TCP_SACK_DUPTHRESH || bytes > (uint64_t)(TCP_SACK_DUPTHRESH - 1) * mss;
 }
 
 /* RFC 6675 4, SetPipe(), a gap (unSACKed run) at a time: IsLost is the same for every byte
@@ -347,8 +345,7 @@ struct tcp_sack_seg tcp_sack_next_seg(const struct tcp_sack_board *b, uint32_t s
 	return r;
 }
 
-void tcp_sack_sent(struct tcp_sack_board *b, enum tcp_sack_next kind, uint32_t seq,
-                   uint32_t len)
+void tcp_sack_sent(struct tcp_sack_board *b, enum tcp_sack_next kind, uint32_t seq, uint32_t len)
 {
 	if (kind == TCP_SACK_RETX) {
 		if (tcp_seq_gt(seq + len, b->high_rxt))

@@ -46,15 +46,16 @@ unsigned tcp_sack_rx_blocks(struct tcp_sack_rx *rx, const struct tcp_range *ooo,
 /* ---- sender scoreboard (RFC 6675) ---- */
 
 struct tcp_sack_board {
-	struct tcp_range blk[TCP_SACK_BOARD_MAX]; /* SACKed ranges: sorted, disjoint, not touching */
+	struct tcp_range
+	    blk[TCP_SACK_BOARD_MAX]; /* SACKed ranges: sorted, disjoint, not touching */
 	uint8_t n;
 	bool in_recovery;
-	uint32_t high_rxt;     /* one past the highest byte retransmitted (RFC 6675 HighRxt + 1) */
-	uint32_t recovery_pt;  /* RecoveryPoint: SND.MAX when recovery began */
+	uint32_t high_rxt;    /* one past the highest byte retransmitted (RFC 6675 HighRxt + 1) */
+	uint32_t recovery_pt; /* RecoveryPoint: SND.MAX when recovery began */
 	bool rescue_valid;
-	uint32_t rescue_rxt;   /* RescueRxt */
-	uint32_t dsacks;       /* D-SACK blocks seen (spurious retransmissions) */
-	uint32_t ignored;      /* blocks rejected by the validity checks */
+	uint32_t rescue_rxt; /* RescueRxt */
+	uint32_t dsacks;     /* D-SACK blocks seen (spurious retransmissions) */
+	uint32_t ignored;    /* blocks rejected by the validity checks */
 };
 
 /* Result of an update from one ACK's SACK blocks. */
@@ -106,7 +107,6 @@ struct tcp_sack_seg tcp_sack_next_seg(const struct tcp_sack_board *b, uint32_t s
                                       uint32_t snd_max, uint32_t mss, bool new_data);
 /* A retransmission of [SEQ, SEQ + LEN) went out: HighRxt moves past it (RESCUE: RescueRxt is
  * set to RecoveryPoint instead, HighRxt is not touched, RFC 6675 4 rule 4). */
-void tcp_sack_sent(struct tcp_sack_board *b, enum tcp_sack_next kind, uint32_t seq,
-                   uint32_t len);
+void tcp_sack_sent(struct tcp_sack_board *b, enum tcp_sack_next kind, uint32_t seq, uint32_t len);
 
 #endif

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for SACK: the receiver's block choice (RFC 2018 4, D-SACK RFC 2883) and the
+ * sender's scoreboard with IsLost / SetPipe / NextSeg (RFC 6675), each run at a base sequence
+ * number far from zero and at one where the ranges wrap through 2^32. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tcp/tcp_sack.h"
+
+static const uint32_t BASES[] = {1000000u, 0xfffff800u};
+
+#define for_each_base(B) for (unsigned bi_ = 0; bi_ < 2 && ((B) = BASES[bi_], 1); bi_++)
+
+static void assert_block(const struct ng_sack_block *b, uint32_t l, uint32_t r)
+{
+	assert_int_equal(b->left, l);
+	assert_int_equal(b->right, r);
+}
+
+/* A receiver that holds OOO (tcp_in.c's list, kept by hand here) and ACKs each arrival. */
+struct rx {
+	struct tcp_range ooo[8];
+	unsigned n;
+	uint32_t rcv_nxt;
+	struct tcp_sack_rx st;
+	struct ng_sack_block out[4];
+};
+
+/* Hold [l, r) the way tcp_in.c's ooo_insert does (merge what touches). */
+static void hold(struct rx *x, uint32_t l, uint32_t r)
+{
+	struct tcp_range out[9], n = {l, r};
+	unsigned k = 0;
+	bool placed = false;
+	for (unsigned i = 0; i < x->n; i++) {
+		struct tcp_range y = x->ooo[i];
+		if (tcp_seq_lt(y.right, n.left)) {
+			out[k++] = y;
+		} else if (tcp_seq_lt(n.right, y.left)) {
+			if (!placed)
+				out[k++] = n;
+			placed = true;
+			out[k++] = y;
+		} else {
+			n.left = tcp_seq_min(n.left, y.left);
+			n.right = tcp_seq_max(n.right, y.right);
+		}
+	}
+	if (!placed)
+		out[k++] = n;
+	memcpy(x->ooo, out, k * sizeof(out[0]));
+	x->n = k;
+}
+
+static unsigned arrive(struct rx *x, uint32_t l, uint32_t r, unsigned max)
+{
+	struct tcp_sack_arrival a = {.valid = true, .left = l, .right = r};
+	hold(x, l, r);
+	return tcp_sack_rx_blocks(&x->st, x->ooo, x->n, x->rcv_nxt, &a, max, x->out);
+}
+
+/* RFC 2018 4: the block with the newest segment first, then the most recently reported; with
+ * three slots (timestamps in use) the oldest range falls off, and a segment that joins two
+ * ranges is reported as the joined range, first. */
+static void test_rx_order(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct rx x;
+		memset(&x, 0, sizeof(x));
+		x.rcv_nxt = B;
+		tcp_sack_rx_reset(&x.st);
+
+		assert_int_equal(arrive(&x, B + 500, B + 1000, 3), 1);
+		assert_block(&x.out[0], B + 500, B + 1000);
+		assert_int_equal(arrive(&x, B + 1500, B + 2000, 3), 2);
+		assert_block(&x.out[0], B + 1500, B + 2000);
+		assert_block(&x.out[1], B + 500, B + 1000);
+		assert_int_equal(arrive(&x, B + 2500, B + 3000, 3), 3);
+		assert_block(&x.out[0], B + 2500, B + 3000);
+		assert_block(&x.out[1], B + 1500, B + 2000);
+		assert_block(&x.out[2], B + 500, B + 1000);
+		/* a fourth range: only three fit, the least recently reported goes */
+		assert_int_equal(arrive(&x, B + 3500, B + 4000, 3), 3);
+		assert_block(&x.out[0], B + 3500, B + 4000);
+		assert_block(&x.out[1], B + 2500, B + 3000);
+		assert_block(&x.out[2], B + 1500, B + 2000);
+		/* [1000, 1500) joins the first two ranges: the joined range comes first */
+		assert_int_equal(arrive(&x, B + 1000, B + 1500, 3), 3);
+		assert_block(&x.out[0], B + 500, B + 2000);
+		assert_block(&x.out[1], B + 3500, B + 4000);
+		assert_block(&x.out[2], B + 2500, B + 3000);
+		/* without timestamps four blocks fit: all three ranges */
+		assert_int_equal(arrive(&x, B + 2600, B + 2700, 4), 3);
+		assert_block(&x.out[0], B + 2500, B + 3000);
+		assert_block(&x.out[1], B + 500, B + 2000);
+		assert_block(&x.out[2], B + 3500, B + 4000);
+	}
+}
+
+/* An in-order segment that fills the first hole: the delivered range is not reported, the
+ * others are repeated in their last order. Ranges at or below RCV.NXT are never reported. */
+static void test_rx_in_order(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct rx x;
+		struct tcp_sack_arrival a = {.valid = true, .left = B, .right = B + 500};
+		memset(&x, 0, sizeof(x));
+		x.rcv_nxt = B;
+		tcp_sack_rx_reset(&x.st);
+		arrive(&x, B + 500, B + 1000, 4);
+		arrive(&x, B + 2000, B + 2500, 4);
+		arrive(&x, B + 3000, B + 3100, 4);
+		/* [B, B+500) arrives in order; tcp_in.c pulls in [500, 1000) and drops it */
+		x.rcv_nxt = B + 1000;
+		memmove(x.ooo, x.ooo + 1, 2 * sizeof(x.ooo[0]));
+		x.n = 2;
+		assert_int_equal(tcp_sack_rx_blocks(&x.st, x.ooo, x.n, x.rcv_nxt, &a, 4, x.out), 2);
+		assert_block(&x.out[0], B + 3000, B + 3100);
+		assert_block(&x.out[1], B + 2000, B + 2500);
+		/* a stale list entry below RCV.NXT is left out */
+		x.rcv_nxt = B + 2500;
+		assert_int_equal(tcp_sack_rx_blocks(&x.st, x.ooo, x.n, x.rcv_nxt, NULL, 4, x.out),
+		                 1);
+		assert_block(&x.out[0], B + 3000, B + 3100);
+		/* nothing held: no blocks */
+		assert_int_equal(tcp_sack_rx_blocks(&x.st, x.ooo, 0, x.rcv_nxt, NULL, 4, x.out), 0);
+		assert_int_equal(x.st.n, 0);
+	}
+}
+
+/* RFC 2883 4.1: a duplicate is reported first; if it is part of a held range, that range
+ * follows; the D-SACK block is not repeated in later ACKs. */
+static void test_rx_dsack(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct rx x;
+		struct tcp_sack_arrival a = {.valid = true, .dup = true};
+		memset(&x, 0, sizeof(x));
+		x.rcv_nxt = B + 1000;
+		tcp_sack_rx_reset(&x.st);
+		arrive(&x, B + 2000, B + 3000, 3);
+		arrive(&x, B + 4000, B + 5000, 3);
+		/* a duplicate below RCV.NXT */
+		a.left = B + 500;
+		a.right = B + 1000;
+		assert_int_equal(tcp_sack_rx_blocks(&x.st, x.ooo, x.n, x.rcv_nxt, &a, 3, x.out), 3);
+		assert_block(&x.out[0], B + 500, B + 1000);
+		assert_block(&x.out[1], B + 4000, B + 5000);
+		assert_block(&x.out[2], B + 2000, B + 3000);
+		/* a duplicate inside a held range: that range second */
+		a.left = B + 2000;
+		a.right = B + 2500;
+		assert_int_equal(tcp_sack_rx_blocks(&x.st, x.ooo, x.n, x.rcv_nxt, &a, 3, x.out), 3);
+		assert_block(&x.out[0], B + 2000, B + 2500);
+		assert_block(&x.out[1], B + 2000, B + 3000);
+		assert_block(&x.out[2], B + 4000, B + 5000);
+		/* the next ACK does not repeat the D-SACK */
+		assert_int_equal(tcp_sack_rx_blocks(&x.st, x.ooo, x.n, x.rcv_nxt, NULL, 3, x.out),
+		                 2);
+		assert_block(&x.out[0], B + 2000, B + 3000);
+		assert_block(&x.out[1], B + 4000, B + 5000);
+	}
+}
+
+#define MSS 1000u
+
+/* Blocks go in, merge, count newly SACKed bytes; the cumulative ACK trims them. */
+static void test_board_update(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		struct ng_sack_block blk[4] = {{B + 1000, B + 2000}};
+		tcp_sack_board_reset(&b);
+
+		tcp_sack_board_update(&b, B, B + 10000, blk, 1, &u);
+		assert_int_equal(u.newly_sacked, 1000);
+		assert_false(u.dsack);
+		assert_int_equal(b.n, 1);
+		tcp_sack_board_update(&b, B, B + 10000, blk, 1, &u); /* repeated */
+		assert_int_equal(u.newly_sacked, 0);
+		blk[0] = (struct ng_sack_block){B + 3000, B + 4000};
+		blk[1] = (struct ng_sack_block){B + 1500, B + 3000}; /* joins both */
+		tcp_sack_board_update(&b, B, B + 10000, blk, 2, &u);
+		assert_int_equal(u.newly_sacked, 2000);
+		assert_int_equal(b.n, 1);
+		assert_int_equal(b.blk[0].left, B + 1000);
+		assert_int_equal(b.blk[0].right, B + 4000);
+		assert_true(tcp_sack_is_sacked(&b, B + 1000));
+		assert_true(tcp_sack_is_sacked(&b, B + 3999));
+		assert_false(tcp_sack_is_sacked(&b, B + 4000));
+		assert_false(tcp_sack_is_sacked(&b, B + 999));
+		assert_int_equal(tcp_sack_high(&b, B), B + 4000);
+		/* the cumulative ACK moves into the range: it is trimmed, then gone */
+		tcp_sack_board_ack(&b, B + 2500);
+		assert_int_equal(b.blk[0].left, B + 2500);
+		tcp_sack_board_ack(&b, B + 4000);
+		assert_int_equal(b.n, 0);
+		assert_int_equal(tcp_sack_high(&b, B + 4000), B + 4000);
+	}
+}
+
+/* Validity (RFC 2018, RFC 2883): below SND.UNA, beyond SND.MAX, empty or inverted blocks are
+ * ignored; a first block below the ACK or inside the second is a D-SACK, noted, not added. */
+static void test_board_validity(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		struct ng_sack_block blk[4];
+		tcp_sack_board_reset(&b);
+		uint32_t una = B + 2000, max = B + 8000;
+
+		blk[0] = (struct ng_sack_block){B + 1000, B + 1500}; /* D-SACK: below the ACK */
+		blk[1] = (struct ng_sack_block){B + 1500, B + 2500}; /* straddles SND.UNA */
+		blk[2] = (struct ng_sack_block){B + 7000, B + 9000}; /* beyond SND.MAX */
+		blk[3] = (struct ng_sack_block){B + 5000, B + 5000}; /* empty */
+		tcp_sack_board_update(&b, una, max, blk, 4, &u);
+		assert_true(u.dsack);
+		assert_int_equal(u.dsack_left, B + 1000);
+		assert_int_equal(u.dsack_right, B + 1500);
+		assert_int_equal(u.newly_sacked, 0);
+		assert_int_equal(b.n, 0);
+		assert_int_equal(b.dsacks, 1);
+		assert_int_equal(b.ignored, 3);
+		/* inverted, and a "block" half the sequence space wide */
+		blk[0] = (struct ng_sack_block){B + 6000, B + 5000};
+		blk[1] = (struct ng_sack_block){B + 3000, B + 3000 + 0x80000000u};
+		tcp_sack_board_update(&b, una, max, blk, 2, &u);
+		assert_int_equal(b.n, 0);
+		assert_int_equal(b.ignored, 5);
+		assert_false(u.dsack);
+		/* D-SACK inside the second block (a duplicate of SACKed data) */
+		blk[0] = (struct ng_sack_block){B + 4000, B + 4500};
+		blk[1] = (struct ng_sack_block){B + 4000, B + 6000};
+		tcp_sack_board_update(&b, una, max, blk, 2, &u);
+		assert_true(u.dsack);
+		assert_int_equal(u.newly_sacked, 2000);
+		assert_int_equal(b.n, 1);
+		assert_int_equal(b.dsacks, 2);
+		/* a block exactly at SND.UNA and one ending exactly at SND.MAX are valid */
+		blk[0] = (struct ng_sack_block){una, una + 500};
+		blk[1] = (struct ng_sack_block){B + 7500, max};
+		tcp_sack_board_update(&b, una, max, blk, 2, &u);
+		assert_false(u.dsack); /* at the ACK, not below it */
+		assert_int_equal(u.newly_sacked, 1000);
+		assert_int_equal(b.n, 3);
+		/* an RTO wipes the board */
+		tcp_sack_board_reset(&b);
+		assert_int_equal(b.n, 0);
+		assert_false(tcp_sack_is_sacked(&b, B + 4000));
+	}
+}
+
+/* The board is bounded: more ranges than fit keep the lowest. */
+static void test_board_full(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		tcp_sack_board_reset(&b);
+		for (unsigned i = 0; i < 2 * TCP_SACK_BOARD_MAX; i++) {
+			/* every other segment, highest first (the worst order) */
+			uint32_t s = B + (2 * TCP_SACK_BOARD_MAX - i) * 2 * MSS;
+			struct ng_sack_block blk = {s, s + MSS};
+			tcp_sack_board_update(&b, B, B + 100 * MSS, &blk, 1, &u);
+		}
+		assert_int_equal(b.n, TCP_SACK_BOARD_MAX);
+		for (unsigned i = 0; i < TCP_SACK_BOARD_MAX; i++) {
+			assert_int_equal(b.blk[i].left, B + (i + 1) * 2 * MSS);
+			assert_int_equal(b.blk[i].right, B + (i + 1) * 2 * MSS + MSS);
+		}
+	}
+}
+
+/* RFC 6675 IsLost: three ranges above, or more than 2 SMSS SACKed above. */
+static void test_is_lost(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		struct ng_sack_block blk[3];
+		tcp_sack_board_reset(&b);
+		blk[0] = (struct ng_sack_block){B + 1000, B + 2000};
+		tcp_sack_board_update(&b, B, B + 20000, blk, 1, &u);
+		assert_false(tcp_sack_is_lost(&b, B, MSS));
+		blk[0] = (struct ng_sack_block){B + 3000, B + 4000};
+		tcp_sack_board_update(&b, B, B + 20000, blk, 1, &u);
+		assert_false(tcp_sack_is_lost(&b, B, MSS)); /* 2000 bytes, not more than 2000 */
+		blk[0] = (struct ng_sack_block){B + 5000, B + 5001};
+		tcp_sack_board_update(&b, B, B + 20000, blk, 1, &u);
+		assert_true(tcp_sack_is_lost(&b, B, MSS)); /* three ranges */
+		assert_true(tcp_sack_is_lost(&b, B + 999, MSS));
+		assert_false(tcp_sack_is_lost(&b, B + 2000, MSS)); /* two ranges, 1001 bytes */
+		/* one range of 2001 bytes is enough */
+		tcp_sack_board_reset(&b);
+		blk[0] = (struct ng_sack_block){B + 1000, B + 3001};
+		tcp_sack_board_update(&b, B, B + 20000, blk, 1, &u);
+		assert_true(tcp_sack_is_lost(&b, B + 999, MSS));
+		assert_false(tcp_sack_is_lost(&b, B + 3001, MSS));
+		/* bytes of the range above SEQ when SEQ lies inside it: 3000 - 1000 - 1 */
+		assert_false(tcp_sack_is_lost(&b, B + 1000, MSS));
+	}
+}
+
+/* RFC 6675 SetPipe, NextSeg and the rescue retransmission through one recovery: ten
+ * segments out, the first two lost, 3-5 SACKed. */
+static void test_recovery(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		struct tcp_sack_seg s;
+		struct ng_sack_block blk = {B + 2000, B + 5000};
+		uint32_t una = B, max = B + 10000;
+		tcp_sack_board_reset(&b);
+
+		tcp_sack_board_update(&b, una, max, &blk, 1, &u);
+		assert_int_equal(u.newly_sacked, 3000);
+		/* before recovery: [0, 2000) lost, [5000, 10000) in flight */
+		assert_true(tcp_sack_is_lost(&b, una, MSS));
+		assert_int_equal(tcp_sack_pipe(&b, una, max, MSS), 5000);
+		tcp_sack_recovery_start(&b, una, max);
+		assert_int_equal(tcp_sack_pipe(&b, una, max, MSS), 5000);
+		/* rule 1: the first hole, one MSS */
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B);
+		assert_int_equal(s.len, MSS);
+		tcp_sack_sent(&b, s.kind, s.seq, s.len);
+		assert_int_equal(b.high_rxt, B + 1000);
+		/* the retransmission counts in the pipe */
+		assert_int_equal(tcp_sack_pipe(&b, una, max, MSS), 6000);
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B + 1000);
+		assert_int_equal(s.len, MSS);
+		tcp_sack_sent(&b, s.kind, s.seq, s.len);
+		/* no hole below the highest SACKed byte is left: new data (rule 2) ... */
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_NEW);
+		assert_int_equal(s.seq, max);
+		/* ... or, without any, the rescue of the tail (rule 4), once */
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_RESCUE);
+		assert_int_equal(s.seq, B + 9000);
+		assert_int_equal(s.len, MSS);
+		tcp_sack_sent(&b, s.kind, s.seq, s.len);
+		assert_int_equal(b.high_rxt, B + 2000); /* untouched by the rescue */
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_NONE);
+		/* the first retransmission arrives: ACK 1000 with the same block; not done */
+		tcp_sack_board_update(&b, B + 1000, max, &blk, 1, &u);
+		assert_true(b.in_recovery);
+		/* the ACK reaches RecoveryPoint: recovery over */
+		tcp_sack_board_ack(&b, max);
+		assert_false(b.in_recovery);
+		assert_int_equal(b.n, 0);
+	}
+}
+
+/* Rule 3: a hole that is not yet lost is retransmitted only when there is no new data; rule
+ * 4 picks the segment just below the SACKed tail. */
+static void test_next_seg_rules(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		struct tcp_sack_seg s;
+		struct ng_sack_block blk[2] = {{B + 1000, B + 1500}};
+		uint32_t una = B, max = B + 6000;
+		tcp_sack_board_reset(&b);
+
+		tcp_sack_board_update(&b, una, max, blk, 1, &u);
+		tcp_sack_recovery_start(&b, una, max);
+		assert_false(tcp_sack_is_lost(&b, una, MSS));
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_NEW);
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B);
+		assert_int_equal(s.len, MSS);
+		/* a hole shorter than an MSS is sent only up to the SACKed data after it */
+		tcp_sack_sent(&b, s.kind, s.seq, 600);
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B + 600);
+		assert_int_equal(s.len, 400);
+		tcp_sack_sent(&b, s.kind, s.seq, s.len);
+		/* the tail [5000, 6000) is SACKed: the rescue takes the segment below it */
+		blk[0] = (struct ng_sack_block){B + 5000, B + 6000};
+		tcp_sack_board_update(&b, una, max, blk, 1, &u);
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_RETX); /* [1500, 5000) lost now: rule 1 */
+		assert_int_equal(s.seq, B + 1500);
+		tcp_sack_sent(&b, s.kind, s.seq, 3500);
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_RESCUE);
+		assert_int_equal(s.seq, B + 4000);
+		assert_int_equal(s.len, MSS);
+		/* outside recovery there is no rescue */
+		b.in_recovery = false;
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_rx_order),       cmocka_unit_test(test_rx_in_order),
+	    cmocka_unit_test(test_rx_dsack),       cmocka_unit_test(test_board_update),
+	    cmocka_unit_test(test_board_validity), cmocka_unit_test(test_board_full),
+	    cmocka_unit_test(test_is_lost),        cmocka_unit_test(test_recovery),
+	    cmocka_unit_test(test_next_seg_rules),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

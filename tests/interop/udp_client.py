@@ -6,6 +6,9 @@ udp_client.py echo HOST PORT SIZE...   send one datagram of each SIZE (determini
                                        connected socket; the echo must come back byte-exact.
 udp_client.py refused HOST PORT        send to a closed port; the connected socket must then
                                        report ECONNREFUSED (from natgate's ICMP port unreachable).
+udp_client.py flood HOST PORT N        send N datagrams to a closed port as fast as possible and
+                                       count the ICMP port unreachables that come back (raw
+                                       socket, needs root); prints "sent N in S s, got K".
 Prints one line per check ("ok ..." / "FAIL ...") and exits 1 if any check failed.
 """
 import errno
@@ -76,6 +79,30 @@ def refused(host, port):
         return 1
 
 
+def flood(host, port, n):
+    icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    icmp.settimeout(0.2)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # unconnected: a connected socket would stop at the first ECONNREFUSED
+    t0 = time.monotonic()
+    for i in range(n):
+        s.sendto(b"flood %d" % i, (host, port))
+    elapsed = time.monotonic() - t0
+    got = 0
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            pkt = icmp.recv(2048)
+        except socket.timeout:
+            continue
+        ihl = (pkt[0] & 15) * 4
+        src = socket.inet_ntoa(pkt[12:16])
+        if src == host and len(pkt) >= ihl + 2 and pkt[ihl] == 3 and pkt[ihl + 1] == 3:
+            got += 1
+    print(f"sent {n} in {elapsed:.3f} s, got {got}")
+    return 0
+
+
 def main():
     if len(sys.argv) < 4:
         print(__doc__, file=sys.stderr)
@@ -85,6 +112,8 @@ def main():
         return 1 if echo(host, port, [int(x) for x in sys.argv[4:]]) else 0
     if mode == "refused":
         return refused(host, port)
+    if mode == "flood":
+        return flood(host, port, int(sys.argv[4]))
     print(__doc__, file=sys.stderr)
     return 2
 

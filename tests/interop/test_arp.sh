@@ -37,5 +37,18 @@ out=$(ng_nsrun "$ns" 10 arping -c 2 -W 0.2 -w 2 -i "$NG_TAP" -S "$NG_KERNEL_ADDR
 nrep=$(printf '%s\n' "$out" | grep -c "bytes from")
 ng_check_eq "no ARP reply for 10.0.0.3 (not natgate's)" 0 "$nrep"
 
+# Gratuitous ARP updates natgate's cache. The kernel side changes its MAC and pins natgate's
+# neighbour entry (so it sends no ARP request natgate could learn from): natgate's reply goes
+# to the old MAC and is lost, until an unsolicited ARP (arping -U) announces the new one.
+ip -n "$ns" link set dev "$NG_TAP" address 02:00:5e:10:00:01
+ip -n "$ns" neigh replace "$NG_ECHO_ADDR" lladdr "$arpmac" dev "$NG_TAP" nud permanent
+out=$(ng_nsrun "$ns" 10 ping -n -c 1 -W 1 "$NG_ECHO_ADDR" 2>&1)
+ng_check_match "after the kernel's MAC changed, the reply goes to the old MAC (lost)" \
+	' 0 received' "$out"
+ng_nsrun "$ns" 10 arping -U -c 1 -w 1 -i "$NG_TAP" -S "$NG_KERNEL_ADDR" "$NG_KERNEL_ADDR" \
+	>/dev/null 2>&1
+out=$(ng_nsrun "$ns" 10 ping -n -c 2 -i 0.2 -W 1 "$NG_ECHO_ADDR" 2>&1)
+ng_check_match "after a gratuitous ARP, replies reach the new MAC" ' 2 received' "$out"
+
 ng_check_alive "ng-echo" "$pid"
 ng_done

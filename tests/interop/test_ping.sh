@@ -40,4 +40,15 @@ ng_check_match "--mtu 576 sets the TAP's MTU" 'mtu 576 ' "$(ip -n "$ns2" link sh
 ping_all 548 2 "$ns2"
 ping_all 8000 2 "$ns2"
 ng_check_alive "ng-echo --mtu 576" "$pid2"
+
+# --mtu 65520 (the largest a TAP takes): a 65000-byte ping travels in one frame each way.
+ng_ns_new ns3
+ng_start pid3 "$ns3" "$NG_TAP" ng-echo-mtu65520 "$NG_BIN/ng-echo" --tap "$NG_TAP" \
+	--addr "$NG_ECHO_ADDR/24" --mtu 65520
+ng_tap_up "$ns3" "$NG_TAP" "$NG_KERNEL_ADDR/24"
+ng_check_match "--mtu 65520 sets the TAP's MTU" 'mtu 65520 ' "$(ip -n "$ns3" link show dev "$NG_TAP")"
+out=$(ng_nsrun "$ns3" 15 ping -n -c 2 -i 0.2 -W 2 -M "do" -s 65000 "$NG_ECHO_ADDR" 2>&1)
+ng_check_match "--mtu 65520: 65000-byte ping with DF set answered (no fragmentation)" \
+	' 2 received' "$out"
+ng_check_alive "ng-echo --mtu 65520" "$pid3"
 ng_done

@@ -4,7 +4,9 @@
  * Theory of operation. Each turn reads the clock once, advances every stack to it
  * (ng_stack_poll: timers fire), drains every link (ng_stack_pump, which also runs the links' own
  * timers such as the fault wrapper's delayed frames), polls again for timers the input armed,
- * and calls the application's tick. It then sleeps in epoll until a link descriptor or an extra
+ * and calls the application's tick, then polls every link once more so that frames a link gathered
+ * during the turn are written (the TAP link turns runs of TCP segments into one GSO write). It
+ * then sleeps in epoll until a link descriptor or an extra
  * descriptor is readable or the earliest deadline comes: the stacks' timers, the links' held
  * frames, the tick's own. Input is taken in slices of PUMP_BUDGET frames; when a slice is used
  * up the loop does not sleep, so a flood of frames cannot starve the timers.
@@ -43,6 +45,7 @@ struct ng_loop {
 	void *tick_ctx;
 	struct loop_fd fds[LOOP_MAX_FDS];
 	unsigned n_fds;
+	bool no_pwait2; /* epoll_pwait2 said ENOSYS: use epoll_pwait */
 };
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -158,10 +161,36 @@ static uint64_t turn(struct ng_loop *l, uint64_t now, bool *more)
 	for (i = 0; i < l->n_st; i++) {
 		struct ng_iface *ifc;
 		next = min_u64(next, ng_stack_deadline(l->st[i]));
-		for (j = 0; (ifc = ng_stack_iface(l->st[i], j)); j++)
+		for (j = 0; (ifc = ng_stack_iface(l->st[i], j)); j++) {
+			/* Links may gather frames during the turn (TAP: one GSO write for a run of
+			 * TCP segments); polling them now writes those before we sleep. */
+			ng_link_poll(ng_iface_link(ifc), now);
 			next = min_u64(next, ng_link_deadline(ng_iface_link(ifc)));
+		}
 	}
 	return next;
+}
+
+/* epoll_pwait2 (nanosecond timeout); where the kernel or an emulator such as valgrind lacks it
+ * (ENOSYS), epoll_pwait with the timeout rounded up to whole milliseconds from then on. */
+static int wait_events(struct ng_loop *l, struct epoll_event *evs, int max,
+                       const struct timespec *ts, const sigset_t *mask)
+{
+	int n, ms;
+
+	if (!l->no_pwait2) {
+		n = epoll_pwait2(l->epfd, evs, max, ts, mask);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		l->no_pwait2 = true;
+	}
+	if (!ts)
+		ms = -1;
+	else if (ts->tv_sec > 86400)
+		ms = 86400 * 1000;
+	else
+		ms = (int)(ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000);
+	return epoll_pwait(l->epfd, evs, max, ms, mask);
 }
 
 /* Run until *STOP becomes non-zero. 0 then, or a negative errno if epoll fails. */
@@ -199,7 +228,7 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 			ts.tv_nsec = (long)(wait % NG_NS_PER_SEC);
 			tsp = &ts;
 		}
-		n = epoll_pwait2(l->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), tsp, &waitmask);
+		n = wait_events(l, evs, (int)(sizeof(evs) / sizeof(evs[0])), tsp, &waitmask);
 		if (n < 0) {
 			if (errno != EINTR)
 				rc = -errno;

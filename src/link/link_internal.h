@@ -3,6 +3,7 @@
 #ifndef NG_LINK_INTERNAL_H
 #define NG_LINK_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/core_internal.h"
@@ -43,5 +44,13 @@ static inline uint64_t ng_link_reorder_hold(uint64_t delay, uint64_t jitter)
 {
 	return delay + jitter + NG_NS_PER_MS;
 }
+
+/* Finish a partial (offloaded) checksum in frame F of LEN bytes: sum from START, stored at
+ * START + OFFSET. False when that lies outside the frame. */
+bool ng_link_finish_csum(uint8_t *f, size_t len, size_t start, size_t offset);
+/* Cut a TCP/IPv4 GSO super-segment F (LEN bytes, Ethernet framed) into segments of at most MSS
+ * payload bytes, packets of POOL appended to Q; both checksums computed. Returns how many. */
+unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, const uint8_t *f,
+                              size_t len, uint32_t mss);
 
 #endif

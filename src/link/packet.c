@@ -97,76 +97,6 @@ static int packet_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 	return rc;
 }
 
-/* Complete a partial checksum as a NIC would: the field at CSUM_START + CSUM_OFFSET holds the
- * pseudo-header sum, so the sum of everything from CSUM_START on is the final checksum. */
-static bool finish_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *vh)
-{
-	size_t start = vh->csum_start, at = start + vh->csum_offset;
-
-	if (start >= len || at + 2 > len)
-		return false;
-	ng_put16(f + at, ng_csum(f + start, len - start));
-	return true;
-}
-
-/* Cut the TCP/IPv4 super-segment F (LEN bytes) into segments of at most MSS payload bytes, each
- * a packet of POOL queued on K->segs. Headers are checked with the wire parsers first. Returns
- * the number of segments queued (0 when the frame was malformed or the pool ran dry first). */
-static unsigned segment_tcp4(struct packet_link *k, struct ng_pktpool *pool, const uint8_t *f,
-                             size_t len, uint32_t mss)
-{
-	struct ng_eth_hdr eh;
-	struct ng_ipv4_hdr ip;
-	struct ng_tcp_hdr th;
-	size_t l3 = NG_ETH_HLEN, l4, hdrs, payload, off;
-	unsigned n = 0;
-
-	if (ng_eth_parse(f, len, &eh) != NG_DROP_NONE || eh.type != NG_ETH_P_IPV4 ||
-	    ng_ipv4_parse(f + l3, len - l3, &ip) != NG_DROP_NONE || ip.proto != NG_IP_PROTO_TCP ||
-	    ng_ipv4_is_fragment(&ip))
-		return 0;
-	l4 = l3 + ip.hlen;
-	if (ng_tcp_parse_nocsum(f + l4, ip.tot_len - ip.hlen, &th) != NG_DROP_NONE || !mss)
-		return 0;
-	hdrs = l4 + th.hlen;
-	payload = l3 + ip.tot_len - hdrs;
-	for (off = 0; off < payload || (off == 0 && payload == 0); off += mss) {
-		size_t seg = payload - off < mss ? payload - off : mss;
-		size_t tcp_len = th.hlen + seg;
-		struct ng_pkt *p = ng_pkt_alloc(pool);
-		uint8_t *d, *t;
-		uint64_t sum;
-
-		if (!p || ng_pkt_tailroom(p) < hdrs + seg) {
-			ng_pkt_free(p);
-			break;
-		}
-		d = ng_pkt_put(p, (uint32_t)(hdrs + seg));
-		memcpy(d, f, hdrs);
-		memcpy(d + hdrs, f + hdrs + off, seg);
-		/* IPv4: total length, ID, header checksum */
-		ng_put16(d + l3 + 2, (uint16_t)(ip.hlen + tcp_len));
-		ng_put16(d + l3 + 4, (uint16_t)(ip.id + n));
-		ng_put16(d + l3 + 10, 0);
-		ng_put16(d + l3 + 10, ng_csum(d + l3, ip.hlen));
-		/* TCP: sequence number, flags, checksum */
-		t = d + l4;
-		ng_put32(t + 4, th.seq + (uint32_t)off);
-		if (off + seg < payload)
-			t[13] &= (uint8_t) ~(NG_TCP_FIN | NG_TCP_PSH);
-		if (off)
-			t[13] &= (uint8_t)~NG_TCP_CWR;
-		ng_put16(t + 16, 0);
-		sum = ng_csum_pseudo(ip.src, ip.dst, NG_IP_PROTO_TCP, (uint16_t)tcp_len);
-		ng_put16(t + 16, ng_csum_finish(ng_csum_add(sum, t, tcp_len)));
-		ng_frameq_insert(&k->segs, p, 0);
-		n++;
-		if (!payload)
-			break;
-	}
-	return n;
-}
-
 /* Account for P and hand it over. */
 static struct ng_pkt *deliver(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 {
@@ -222,13 +152,13 @@ static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, ui
 			continue;
 		}
 		if ((vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4) {
-			if (!segment_tcp4(k, pool, k->scratch, flen, vh.gso_size))
+			if (!ng_link_segment_tcp4(&k->segs, pool, k->scratch, flen, vh.gso_size))
 				l->rx_errors++;
 			continue;
 		}
 		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
 		    ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		     !finish_csum(k->scratch, flen, &vh))) {
+		     !ng_link_finish_csum(k->scratch, flen, vh.csum_start, vh.csum_offset))) {
 			l->rx_errors++;
 			continue;
 		}

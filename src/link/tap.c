@@ -6,29 +6,68 @@
  * kernel sees an ordinary Ethernet interface; natgate is the "wire" behind it and uses its own,
  * random, locally administered MAC (the kernel side keeps its own MAC). We set the kernel side's
  * MTU to ours and bring the interface up, so that only addresses and routes are left for whoever
- * configures the kernel side (bringing it up again is harmless). No offloads are enabled
- * (no IFF_VNET_HDR, no TUNSETOFFLOAD), so the kernel hands us frames no larger than the MTU.
+ * configures the kernel side (bringing it up again is harmless).
+ *
+ * Offloads (the speed of the data path). Crossing the TAP costs the kernel a full trip through
+ * its stack per frame, so the link moves 64 KiB "super-frames" instead of MTU-sized ones, as a
+ * virtual machine's virtio-net device does. The device is opened with IFF_VNET_HDR: every frame
+ * carries a struct virtio_net_hdr in front.
+ *  - Kernel to us: TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4) lets the kernel hand us TCP/IPv4
+ *    super-segments and frames with only partial checksums. The link finishes them as a NIC
+ *    would (ng_link_segment_tcp4, ng_link_finish_csum, shared with the AF_PACKET link), so the
+ *    stack only ever sees ordinary, MTU-sized frames with complete checksums.
+ *  - Us to the kernel: transmitted frames are not written at once. Consecutive TCP/IPv4
+ *    segments of one connection (same headers and options, contiguous sequence numbers, equal
+ *    payload sizes but for the last) are gathered, up to 64 KiB, and written with one writev()
+ *    as a single GSO frame (gso_size = the segments' payload size; the TCP checksum left
+ *    partial for the kernel, which delivers it locally as one buffer or cuts it up again if it
+ *    forwards it). Anything else is written alone. Gathering holds the stack's packets (no copy);
+ *    the batch is written when a frame that does not fit comes, when it is full, and at the end
+ *    of every event-loop turn (the loop polls its links; deadline() asks for that at once while
+ *    frames are held). A pure ACK is held the same way, and replaced when the stack sends a
+ *    newer cumulative ACK of the same connection in the same turn (never a duplicate ACK): the
+ *    kernel then handles one ACK per batch of segments we read, as after GRO.
+ * Kernels without IFF_VNET_HDR support make the link fall back to one plain frame per syscall.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "link/link_internal.h"
 #include "wire/wire_internal.h"
 
+/* Segments gathered into one GSO frame at most (64 KiB / 1448 bytes is 46; small MSS stop at
+ * the byte limit first). */
+#define GATHER_MAX 64
+/* The largest frame the kernel can hand us with offloads on: 64 KiB plus Ethernet and slack. */
+#define SUPER_LEN (65536 + 64)
+
 struct tap_link {
 	struct ng_link l;
 	int fd;
-	uint8_t *scratch; /* a frame is read here and dropped when the pool is empty */
+	bool vnet;        /* frames carry a struct virtio_net_hdr (offloads on) */
+	uint8_t *scratch; /* a frame is read here when no packet can take it, then copied/cut */
 	uint32_t scratch_len;
+	struct ng_frameq segs; /* segments cut from a received super-segment, waiting for recv */
+	/* The batch being gathered for one GSO write (see the top of the file). */
+	struct ng_pkt *g[GATHER_MAX];
+	unsigned gn;      /* packets held */
+	uint32_t g_hdrs;  /* Ethernet + IP + TCP header bytes of each */
+	uint32_t g_mss;   /* payload bytes of the first (every one but the last has this many) */
+	uint32_t g_bytes; /* payload bytes held */
+	uint32_t g_seq;   /* sequence number the next segment must carry */
+	bool g_closed;    /* the last one was short or pushed: nothing more may follow */
+	uint64_t acks_thinned; /* pure ACKs dropped because a newer one replaced them */
 };
 
 static struct tap_link *to_tap(const struct ng_link *l)
@@ -46,53 +85,296 @@ static int fail(const char **errmsg, int err, const char *what, const char *name
 	return -err;
 }
 
-/* Write one frame to the kernel; consumes P. 0, or -NG_ENOBUFS / -errno (counted). */
-static int tap_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
+/* writev() to the device, retried on EINTR; counts the outcome for FRAMES frames of LEN bytes.
+ * 0, or -NG_ENOBUFS / -errno. */
+static int write_frames(struct tap_link *t, struct iovec *iov, int iovcnt, size_t len,
+                        unsigned frames)
 {
-	struct tap_link *t = to_tap(l);
 	ssize_t n;
-	int rc = 0;
 
-	(void)now;
 	do
-		n = write(t->fd, ng_pkt_data(p), p->len);
+		n = writev(t->fd, iov, iovcnt);
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)p->len) {
-		l->tx_errors++;
-		rc = n < 0 ? (errno == EAGAIN ? -NG_ENOBUFS : -errno) : -NG_EMSGSIZE;
-	} else {
-		l->tx_frames++;
-		l->tx_bytes += p->len;
+	if (n != (ssize_t)len) {
+		t->l.tx_errors += frames;
+		return n < 0 ? (errno == EAGAIN ? -NG_ENOBUFS : -errno) : -NG_EMSGSIZE;
 	}
+	t->l.tx_frames += frames;
+	t->l.tx_bytes += len - (t->vnet ? sizeof(struct virtio_net_hdr) : 0);
+	return 0;
+}
+
+/* Write P alone (a finished frame: an all-zero virtio-net header); consumes P. */
+static int write_one(struct tap_link *t, struct ng_pkt *p)
+{
+	struct virtio_net_hdr vh;
+	struct iovec iov[2];
+	int rc;
+
+	memset(&vh, 0, sizeof(vh));
+	iov[0].iov_base = &vh;
+	iov[0].iov_len = sizeof(vh);
+	iov[1].iov_base = ng_pkt_data(p);
+	iov[1].iov_len = p->len;
+	if (t->vnet)
+		rc = write_frames(t, iov, 2, sizeof(vh) + p->len, 1);
+	else
+		rc = write_frames(t, iov + 1, 1, p->len, 1);
 	ng_pkt_free(p);
 	return rc;
 }
 
+/* Write the gathered batch: one packet as it is; several as one GSO frame made of the first
+ * packet's headers (IP length and checksum rewritten, TCP checksum left partial) and every
+ * packet's payload. Frees the packets. */
+static int gather_flush(struct tap_link *t)
+{
+	struct iovec iov[GATHER_MAX + 1];
+	struct virtio_net_hdr vh;
+	struct ng_pkt *first = t->g[0], *last;
+	uint8_t *d, *ip, *th;
+	uint32_t ihl, tcp_len, i;
+	size_t len;
+	int rc;
+
+	if (!t->gn)
+		return 0;
+	if (t->gn == 1) {
+		t->gn = 0;
+		return write_one(t, first);
+	}
+	last = t->g[t->gn - 1];
+	d = ng_pkt_data(first);
+	ip = d + NG_ETH_HLEN;
+	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	th = ip + ihl;
+	tcp_len = t->g_hdrs - NG_ETH_HLEN - ihl + t->g_bytes;
+	/* PSH of the last segment goes on the whole (the receiver sees one segment). */
+	th[13] = (uint8_t)(th[13] | (ng_pkt_data(last)[NG_ETH_HLEN + ihl + 13] & NG_TCP_PSH));
+	ng_put16(ip + 2, (uint16_t)(ihl + tcp_len));
+	ng_put16(ip + 10, 0);
+	ng_put16(ip + 10, ng_csum(ip, ihl));
+	/* CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum, not complemented. */
+	ng_put16(th + 16,
+	         (uint16_t)~ng_csum_finish(ng_csum_pseudo(ng_get32(ip + 12), ng_get32(ip + 16),
+	                                                  NG_IP_PROTO_TCP, (uint16_t)tcp_len)));
+	memset(&vh, 0, sizeof(vh));
+	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh.hdr_len = (uint16_t)t->g_hdrs;
+	vh.gso_size = (uint16_t)t->g_mss;
+	vh.csum_start = (uint16_t)(NG_ETH_HLEN + ihl);
+	vh.csum_offset = 16;
+	iov[0].iov_base = &vh;
+	iov[0].iov_len = sizeof(vh);
+	iov[1].iov_base = d;
+	iov[1].iov_len = first->len;
+	len = sizeof(vh) + first->len;
+	for (i = 1; i < t->gn; i++) {
+		struct ng_pkt *p = t->g[i];
+		iov[i + 1].iov_base = ng_pkt_data(p) + t->g_hdrs;
+		iov[i + 1].iov_len = p->len - t->g_hdrs;
+		len += p->len - t->g_hdrs;
+	}
+	rc = write_frames(t, iov, (int)t->gn + 1, len, 1);
+	for (i = 0; i < t->gn; i++)
+		ng_pkt_free(t->g[i]);
+	t->gn = 0;
+	return rc;
+}
+
+/* If P is a TCP/IPv4 segment that may be held (IPv4 without options or fragmenting, DF set;
+ * either data with flags ACK or ACK|PSH, or a pure ACK), its header length; else 0. Our own
+ * frames, but checked against their length all the same. */
+static uint32_t gatherable(const struct ng_pkt *p)
+{
+	const uint8_t *d = ng_pkt_data(p), *ip = d + NG_ETH_HLEN, *th;
+	uint32_t thl;
+
+	if (p->len < NG_ETH_HLEN + 40 || ng_get16(d + 12) != NG_ETH_P_IPV4 || ip[0] != 0x45 ||
+	    ip[9] != NG_IP_PROTO_TCP || ng_get16(ip + 6) != 0x4000 ||
+	    ng_get16(ip + 2) != p->len - NG_ETH_HLEN)
+		return 0;
+	th = ip + 20;
+	thl = (uint32_t)(th[12] >> 4) * 4;
+	if (thl < 20 || (th[13] & ~NG_TCP_PSH) != NG_TCP_ACK || NG_ETH_HLEN + 20 + thl > p->len ||
+	    (NG_ETH_HLEN + 20 + thl == p->len && th[13] != NG_TCP_ACK))
+		return 0;
+	return NG_ETH_HLEN + 20 + thl;
+}
+
+/* Whether A and B (both gatherable) belong to one connection in one direction: same Ethernet
+ * header, IP version/TOS/TTL/protocol/addresses, TCP ports. */
+static bool same_flow(const uint8_t *a, const uint8_t *b)
+{
+	return !memcmp(a, b, NG_ETH_HLEN + 2) &&                        /* eth, ver, tos */
+	       !memcmp(a + NG_ETH_HLEN + 8, b + NG_ETH_HLEN + 8, 2) &&  /* ttl, proto */
+	       !memcmp(a + NG_ETH_HLEN + 12, b + NG_ETH_HLEN + 12, 12); /* addresses, ports */
+}
+
+/* Whether pure ACK P makes the held pure ACK redundant: same connection and sequence number,
+ * a strictly newer cumulative acknowledgment (a duplicate ACK is never merged away: the peer
+ * counts those, RFC 5681 3.2). The newer ACK carries the current window and options. This is
+ * the thinning a receiver doing GRO gets for free: one ACK per batch of segments read. */
+static bool supersedes(const struct tap_link *t, const struct ng_pkt *p, uint32_t hdrs)
+{
+	const uint8_t *a = ng_pkt_data(t->g[0]), *b = ng_pkt_data(p);
+	const uint8_t *ta = a + NG_ETH_HLEN + 20, *tb = b + NG_ETH_HLEN + 20;
+
+	return t->gn == 1 && t->g_mss == 0 && p->len == hdrs && same_flow(a, b) &&
+	       !memcmp(ta + 4, tb + 4, 4) && (int32_t)(ng_get32(tb + 8) - ng_get32(ta + 8)) > 0;
+}
+
+/* Whether data segment P (headers HDRS bytes) continues the batch: same connection, ack,
+ * window and options (byte for byte: IP length/ID/checksum and TCP sequence/flags/checksum may
+ * differ), the next sequence number, some payload but no more than the first's. */
+static bool continues(const struct tap_link *t, const struct ng_pkt *p, uint32_t hdrs)
+{
+	const uint8_t *a = ng_pkt_data(t->g[0]), *b = ng_pkt_data(p);
+	const uint8_t *ta = a + NG_ETH_HLEN + 20, *tb = b + NG_ETH_HLEN + 20;
+	uint32_t pay = p->len - hdrs;
+
+	return hdrs == t->g_hdrs && !t->g_closed && t->gn < GATHER_MAX && pay > 0 &&
+	       pay <= t->g_mss && t->g_hdrs - NG_ETH_HLEN + t->g_bytes + pay <= 65535 &&
+	       ng_get32(tb + 4) == t->g_seq && same_flow(a, b) && !memcmp(ta + 8, tb + 8, 5) &&
+	       !memcmp(ta + 14, tb + 14, 2) && !memcmp(ta + 18, tb + 18, hdrs - NG_ETH_HLEN - 38);
+}
+
+/* Send one frame (see the top of the file: TCP segments may wait to be written together until
+ * the end of the loop turn); consumes P. 0, or -NG_ENOBUFS / -errno (counted). An error writing
+ * an earlier batch is reported here too. */
+static int tap_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
+{
+	struct tap_link *t = to_tap(l);
+	uint32_t hdrs;
+	int rc = 0;
+
+	(void)now;
+	if (!t->vnet)
+		return write_one(t, p);
+	hdrs = gatherable(p);
+	if (t->gn && hdrs && supersedes(t, p, hdrs)) {
+		ng_pkt_free(t->g[0]);
+		t->g[0] = p;
+		t->acks_thinned++;
+		return 0;
+	}
+	if (t->gn && hdrs && continues(t, p, hdrs)) {
+		uint32_t pay = p->len - hdrs;
+		t->g[t->gn++] = p;
+		t->g_bytes += pay;
+		t->g_seq += pay;
+		t->g_closed = pay < t->g_mss || (ng_pkt_data(p)[NG_ETH_HLEN + 33] & NG_TCP_PSH);
+		return 0;
+	}
+	rc = gather_flush(t);
+	if (!hdrs) {
+		int rc1 = write_one(t, p);
+		return rc1 ? rc1 : rc;
+	}
+	t->g[0] = p;
+	t->gn = 1;
+	t->g_hdrs = hdrs;
+	t->g_mss = p->len - hdrs;
+	t->g_bytes = t->g_mss;
+	t->g_seq = ng_get32(ng_pkt_data(p) + NG_ETH_HLEN + 24) + t->g_mss;
+	t->g_closed = (ng_pkt_data(p)[NG_ETH_HLEN + 33] & NG_TCP_PSH) != 0;
+	return rc;
+}
+
+/* Write whatever is gathered (called by the loop at the end of every turn). */
+static void tap_poll(struct ng_link *l, uint64_t now)
+{
+	(void)now;
+	gather_flush(to_tap(l));
+}
+
+/* At once while frames are held, else never. */
+static uint64_t tap_deadline(const struct ng_link *l)
+{
+	return to_tap(l)->gn ? 0 : UINT64_MAX;
+}
+
+/* Account for P and hand it over. */
+static struct ng_pkt *deliver(struct ng_link *l, struct ng_pkt *p, uint64_t now)
+{
+	p->ts = now;
+	l->rx_frames++;
+	l->rx_bytes += p->len;
+	return p;
+}
+
 /* Read one frame into a packet of POOL (data at the usual headroom). NULL when the kernel has
- * nothing for us; a frame that finds the pool empty is read anyway and dropped (counted in
- * rx_errors), so the descriptor does not stay readable and spin the loop. */
+ * nothing for us. With offloads, a super-segment is cut into ordinary segments (handed out by
+ * the following calls) and a partial checksum is finished first. A frame that finds the pool
+ * empty, or is malformed, is read anyway and dropped (counted in rx_errors), so the descriptor
+ * does not stay readable and spin the loop. */
 static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint64_t now)
 {
 	struct tap_link *t = to_tap(l);
-	struct ng_pkt *p = ng_pkt_alloc(pool);
-	uint8_t *buf = p ? ng_pkt_data(p) : t->scratch;
-	size_t room = p ? ng_pkt_tailroom(p) : t->scratch_len;
-	ssize_t n;
+	unsigned tries;
 
-	do
-		n = read(t->fd, buf, room);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0 || !p) {
-		if (n > 0 || (n < 0 && errno != EAGAIN))
+	for (tries = 0; tries < 64; tries++) {
+		struct ng_pkt *p = ng_frameq_pop_due(&t->segs, UINT64_MAX);
+		struct virtio_net_hdr vh;
+		struct iovec iov[2];
+		uint8_t *buf;
+		size_t room, flen;
+		ssize_t n;
+
+		if (p)
+			return deliver(l, p, now);
+		p = ng_pkt_alloc(pool);
+		/* Straight into the packet when it can take the largest frame; else via scratch. */
+		if (p && ng_pkt_tailroom(p) >= t->scratch_len) {
+			buf = ng_pkt_data(p);
+			room = ng_pkt_tailroom(p);
+		} else {
+			buf = t->scratch;
+			room = t->scratch_len;
+		}
+		memset(&vh, 0, sizeof(vh));
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		iov[1].iov_base = buf;
+		iov[1].iov_len = room;
+		if (t->vnet)
+			n = readv(t->fd, iov, 2);
+		else
+			n = read(t->fd, buf, room);
+		if (n < 0 && errno == EINTR) {
+			ng_pkt_free(p);
+			continue;
+		}
+		if (n <= (t->vnet ? (ssize_t)sizeof(vh) : 0)) {
+			if (n >= 0 || errno != EAGAIN)
+				l->rx_errors++;
+			ng_pkt_free(p);
+			if (n < 0)
+				return NULL;
+			continue;
+		}
+		flen = (size_t)n - (t->vnet ? sizeof(vh) : 0);
+		if ((vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4) {
+			if (!ng_link_segment_tcp4(&t->segs, pool, buf, flen, vh.gso_size))
+				l->rx_errors++;
+			ng_pkt_free(p);
+			continue;
+		}
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+		    ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		     !ng_link_finish_csum(buf, flen, vh.csum_start, vh.csum_offset)) ||
+		    !p || ng_pkt_tailroom(p) < flen) {
 			l->rx_errors++;
-		ng_pkt_free(p);
-		return NULL;
+			ng_pkt_free(p);
+			continue;
+		}
+		if (buf == t->scratch)
+			memcpy(ng_pkt_data(p), buf, flen);
+		ng_pkt_put(p, (uint32_t)flen);
+		return deliver(l, p, now);
 	}
-	ng_pkt_put(p, (uint32_t)n);
-	p->ts = now;
-	l->rx_frames++;
-	l->rx_bytes += (uint64_t)n;
-	return p;
+	return NULL;
 }
 
 static int tap_fd(const struct ng_link *l)
@@ -100,11 +382,15 @@ static int tap_fd(const struct ng_link *l)
 	return to_tap(l)->fd;
 }
 
-/* Close the descriptor; a device we created goes away with it (it is not persistent). */
+/* Write what is gathered, then close the descriptor; a device we created goes away with it (it
+ * is not persistent). */
 static void tap_destroy(struct ng_link *l)
 {
 	struct tap_link *t = to_tap(l);
 
+	if (t->fd >= 0)
+		gather_flush(t);
+	ng_frameq_free(&t->segs);
 	close(t->fd);
 	free(t->scratch);
 	free(t);
@@ -113,6 +399,8 @@ static void tap_destroy(struct ng_link *l)
 static const struct ng_link_ops tap_ops = {
     .xmit = tap_xmit,
     .recv = tap_recv,
+    .poll = tap_poll,
+    .deadline = tap_deadline,
     .fd = tap_fd,
     .destroy = tap_destroy,
 };
@@ -155,7 +443,7 @@ int ng_tap_open(const char *name, uint32_t mtu, struct ng_link **out, const char
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return fail(errmsg, ENOMEM, "allocating", name);
-	t->scratch_len = mtu + NG_ETH_HLEN;
+	t->scratch_len = SUPER_LEN;
 	t->scratch = malloc(t->scratch_len);
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (!t->scratch || t->fd < 0) {
@@ -165,13 +453,23 @@ int ng_tap_open(const char *name, uint32_t mtu, struct ng_link **out, const char
 		return fail(errmsg, err, "cannot open /dev/net/tun", name);
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name));
+	t->vnet = true;
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
-		err = errno;
-		tap_destroy(&t->l);
-		return fail(errmsg, err, "TUNSETIFF", name);
+		/* A kernel (or an existing device) without virtio-net headers: plain frames. */
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+		t->vnet = false;
+		if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+			err = errno;
+			tap_destroy(&t->l);
+			return fail(errmsg, err, "TUNSETIFF", name);
+		}
 	}
+	/* Let the kernel hand us super-segments and partial checksums (best effort: without it
+	 * the kernel finishes frames itself and gathering on transmit still works). */
+	if (t->vnet)
+		(void)ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4));
 	t->l.ops = &tap_ops;
 	snprintf(t->l.name, sizeof(t->l.name), "%.*s", IFNAMSIZ - 1, ifr.ifr_name);
 	t->l.mtu = mtu;

@@ -49,6 +49,7 @@ struct flow_out_key {
 	uint32_t rem_addr;
 	uint16_t out_port;
 	uint16_t proto;
+	uint32_t rem_port; /* only for forwarded ports, else 0 */
 };
 struct map_in_key {
 	uint32_t in_addr;
@@ -63,10 +64,25 @@ static uint32_t h_flow_in(const struct ng_nat *n, uint8_t proto, uint32_t in_add
 	return ng_hash32(&k, sizeof(k), n->hseed) & n->fmask;
 }
 
-static uint32_t h_flow_out(const struct ng_nat *n, uint8_t proto, uint32_t rem_addr,
-                           uint16_t out_port)
+/* Is PORT of PROTO a forwarded public port? (a bitmap built from the configuration) */
+static bool port_forwarded(const struct ng_nat *n, uint8_t proto, uint16_t port)
 {
-	struct flow_out_key k = {rem_addr, out_port, proto};
+	const uint8_t *bits = n->fwd_bits[proto == NG_IP_PROTO_UDP];
+
+	return proto != NG_IP_PROTO_ICMP && (bits[port >> 3] >> (port & 7)) & 1;
+}
+
+/*
+ * The outside key hashes the remote address and the public port, and the remote port only when
+ * the public port is a forwarded one: a mapping's flows to one address share a chain, so
+ * address-dependent filtering finds them there, while the many clients of a forward (often one
+ * address, many ports) spread over the table instead of piling up in one chain.
+ */
+static uint32_t h_flow_out(const struct ng_nat *n, uint8_t proto, uint32_t rem_addr,
+                           uint16_t rem_port, uint16_t out_port)
+{
+	struct flow_out_key k = {rem_addr, out_port, proto,
+	                         port_forwarded(n, proto, out_port) ? rem_port : 0u};
 	return ng_hash32(&k, sizeof(k), n->hseed ^ 1) & n->fmask;
 }
 
@@ -151,7 +167,7 @@ struct nat_flow *nat_flow_lookup_in(struct ng_nat *n, uint8_t proto, uint32_t in
 struct nat_flow *nat_flow_lookup_out(struct ng_nat *n, uint8_t proto, uint32_t rem_addr,
                                      uint16_t rem_port, uint16_t out_port)
 {
-	uint32_t i = n->fh_out[h_flow_out(n, proto, rem_addr, out_port)];
+	uint32_t i = n->fh_out[h_flow_out(n, proto, rem_addr, rem_port, out_port)];
 
 	while (i != NAT_NONE) {
 		struct nat_flow *f = &n->flows[i];
@@ -166,8 +182,9 @@ struct nat_flow *nat_flow_lookup_out(struct ng_nat *n, uint8_t proto, uint32_t r
 
 bool nat_flow_addr_known(struct ng_nat *n, uint8_t proto, uint32_t rem_addr, uint16_t out_port)
 {
-	uint32_t i = n->fh_out[h_flow_out(n, proto, rem_addr, out_port)];
+	uint32_t i = n->fh_out[h_flow_out(n, proto, rem_addr, 0, out_port)];
 
+	/* only asked about ordinary mappings, whose flows hash without the remote port */
 	while (i != NAT_NONE) {
 		const struct nat_flow *f = &n->flows[i];
 		const struct nat_map *m = &n->maps[f->map];
@@ -370,8 +387,8 @@ static void flow_free(struct ng_nat *n, uint32_t i)
 	CHAIN_REMOVE(
 	    &n->fh_in[h_flow_in(n, m->proto, m->in_addr, m->in_port, f->rem_addr, f->rem_port)], i,
 	    n->flows, in_next);
-	CHAIN_REMOVE(&n->fh_out[h_flow_out(n, m->proto, f->rem_addr, m->out_port)], i, n->flows,
-	             out_next);
+	CHAIN_REMOVE(&n->fh_out[h_flow_out(n, m->proto, f->rem_addr, f->rem_port, m->out_port)], i,
+	             n->flows, out_next);
 	hc = host_slot(n, m->in_addr);
 	if (*hc)
 		(*hc)--;
@@ -498,7 +515,7 @@ struct nat_flow *nat_flow_create(struct ng_nat *n, uint8_t proto, uint32_t in_ad
 	h = h_flow_in(n, proto, in_addr, in_port, rem_addr, rem_port);
 	f->in_next = n->fh_in[h];
 	n->fh_in[h] = i;
-	h = h_flow_out(n, proto, rem_addr, m->out_port);
+	h = h_flow_out(n, proto, rem_addr, rem_port, m->out_port);
 	f->out_next = n->fh_out[h];
 	n->fh_out[h] = i;
 	n->n_flows++;
@@ -605,6 +622,12 @@ int ng_nat_create(struct ng_stack *st, struct ng_iface *lan, struct ng_iface *wa
 	memset(n->fh_out, 0xff, nb * sizeof(uint32_t));
 	memset(n->mh_in, 0xff, nb * sizeof(uint32_t));
 	memset(n->mh_out, 0xff, nb * sizeof(uint32_t));
+	for (i = 0; i < c->n_fwd; i++) {
+		uint32_t p;
+		for (p = c->fwd[i].port_lo; p <= c->fwd[i].port_hi; p++)
+			n->fwd_bits[c->fwd[i].proto == NG_IP_PROTO_UDP][p >> 3] |=
+			    (uint8_t)(1u << (p & 7));
+	}
 	n->free_flow = n->free_map = NAT_NONE; /* slots are handed out from flow_top / map_top */
 	for (i = 0; i < n->n_held; i++) {
 		ng_timer_init(&n->held[i].t, nat_held_fire);

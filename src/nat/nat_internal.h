@@ -76,6 +76,7 @@ struct ng_nat {
 	uint32_t *fh_in, *fh_out, fmask; /* flow hash buckets */
 	uint32_t *mh_in, *mh_out, mmask; /* mapping hash buckets */
 	uint64_t hseed;
+	uint8_t fwd_bits[2][8192]; /* forwarded public ports: [0] TCP, [1] UDP */
 	uint32_t lru_head[NG_NAT_T_MAX], lru_tail[NG_NAT_T_MAX];
 	uint32_t *host_count, host_mask; /* flows per inside host, by host bits */
 	struct ng_timer timer;           /* the earliest flow expiry */

@@ -14,7 +14,9 @@
  *   mapping, outside   (proto, out_port)          port ownership (no overloading), open filtering
  *
  * The outside flow key leaves out the remote port on purpose: address-dependent filtering asks
- * "did this mapping talk to that address at all?", answered by walking one short chain.
+ * "did this mapping talk to that address at all?", answered by walking one short chain. For a
+ * forwarded public port (never filtered) the remote port is hashed as well, or its many clients,
+ * often from one address, would all share a single chain.
  *
  * Expiry is O(1) per flow without a table scan: every flow sits on the list of its timeout class
  * (TCP established, TCP transitory, TCP after RST, UDP, ICMP), and all flows of a class share

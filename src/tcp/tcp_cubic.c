@@ -204,7 +204,10 @@ static void cubic_init(struct ng_tcp_sock *c)
 	store(c, &s);
 }
 
-/* Slow start below ssthresh (RFC 5681 with RFC 3465 L = 1), the curve above. */
+/* Slow start below ssthresh (RFC 5681 with RFC 3465 L = 1), the curve above. RFC 9438 5.8: no
+ * increase while the flow is application (or receive-window) limited, i.e. when what was in
+ * flight before this ACK fell short of cwnd by more than a segment: the window would grow
+ * without ever having been tested. */
 static void cubic_on_ack(struct ng_tcp_sock *c, uint32_t acked)
 {
 	struct tcp_cubic s;
@@ -213,6 +216,8 @@ static void cubic_on_ack(struct ng_tcp_sock *c, uint32_t acked)
 		c->cwnd += NG_MIN(acked, c->snd_mss);
 		return;
 	}
+	if ((uint64_t)tcp_flight(c) + acked + c->snd_mss < c->cwnd)
+		return;
 	load(c, &s);
 	c->cwnd = tcp_cubic_cong_avoid(&s, c->cwnd, acked, c->snd_mss,
 	                               c->have_rtt ? (uint64_t)c->srtt_us * 1000 : 0, c->st->now);

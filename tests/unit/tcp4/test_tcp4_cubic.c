@@ -330,10 +330,19 @@ static void test_ops_and_registry(void **state)
 	c.cwnd = 102200;
 	c.have_rtt = true;
 	c.srtt_us = 50000;
-	c.cc->on_ack(&c, 1460); /* the stage begins */
 	struct tcp_cubic s;
+	/* application limited (5 segments in flight of 70): no growth, no stage (RFC 9438 5.8) */
+	c.snd_una = c.snd_max - 4 * 1460;
+	c.cc->on_ack(&c, 1460);
+	assert_int_equal(c.cwnd, 102200);
+	memcpy(&s, c.cc_priv, sizeof(s));
+	assert_int_equal(s.in_epoch, 0);
+	/* window limited: the stage begins */
+	c.snd_una = c.snd_max - 102200 + 1460;
+	c.cc->on_ack(&c, 1460);
 	memcpy(&s, c.cc_priv, sizeof(s));
 	assert_int_equal(s.in_epoch, 1);
+	assert_true(c.cwnd >= 102200);
 	assert_int_equal(s.w_max, 146000);
 	assert_int_equal(s.epoch_ns, 1000 * MS_NS);
 	/* after an idle restart the window is at most IW and the stage ends */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# ng-get on natgate's TCP against a kernel-side HTTP server (Python's http.server, taught PUT):
+# ng-get on natgate's TCP against a kernel-side HTTP server (kernel_httpd.py: http.server + PUT):
 # a 64 MiB download at TAP MTU 1500 and 65520 and a 64 MiB upload, sha256 matching; and clean
 # failures: HTTP 404, a closed port ("connection refused"), no such host, a short body and a reset
 # give exit status 1 and one line; chunked, close-delimited and 100-preceded bodies arrive exact.
@@ -18,49 +18,11 @@ head -c $((64 << 20)) /dev/urandom >"$NG_TMP/up.bin"
 BIG_SHA=$(sha256sum <"$SRVDIR/big.bin" | cut -d' ' -f1)
 UP_SHA=$(sha256sum <"$NG_TMP/up.bin" | cut -d' ' -f1)
 
-# The kernel-side server: http.server's GET and HEAD, plus PUT with a Content-Length body (stored
-# under the served directory, renamed into place when complete, answered 201).
-cat >"$NG_TMP/kserver.py" <<'EOF'
-import functools, http.server, os, sys
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_PUT(self):
-        length = self.headers.get("Content-Length")
-        if length is None:
-            self.send_error(411)
-            return
-        left = int(length)
-        path = self.translate_path(self.path)
-        tmp = path + ".part"
-        with open(tmp, "wb") as f:
-            while left > 0:
-                chunk = self.rfile.read(min(left, 1 << 20))
-                if not chunk:
-                    break
-                f.write(chunk)
-                left -= len(chunk)
-        if left:
-            os.unlink(tmp)
-            self.close_connection = True
-            return
-        os.rename(tmp, path)
-        self.send_response(201)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-addr, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-srv = http.server.ThreadingHTTPServer((addr, port), functools.partial(Handler, directory=root))
-print("listening", flush=True)
-srv.serve_forever()
-EOF
-
 ng_ns_new ns
 
 # The server binds to every address of this namespace: the TAP's kernel side comes and goes with
 # each ng-get run.
-ng_bg kpid "$ns" kserver "$NG_PY" "$NG_TMP/kserver.py" 0.0.0.0 "$KPORT" "$SRVDIR"
+ng_bg kpid "$ns" kserver "$NG_PY" "$NG_LIBDIR/kernel_httpd.py" 0.0.0.0 "$KPORT" "$SRVDIR"
 ng_wait 10 "kernel server listens" bash -c \
 	'ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN' _ "$ns" "$KPORT" ||
 	{ ng_fail "kernel-side server did not start"; ng_done; }

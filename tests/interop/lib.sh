@@ -348,15 +348,17 @@ ng_check_eq()
 	return 1
 }
 
-# ng_check_match DESC REGEX TEXT (extended regex, grep -E)
+# ng_check_match DESC REGEX TEXT (extended regex, grep -E). grep reads a here-string, not a pipe:
+# under `set -o pipefail` a `printf | grep -q` that matches early can report failure when printf
+# dies of SIGPIPE after grep -q has exited.
 ng_check_match()
 {
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+	if grep -Eq -- "$2" <<<"$3"; then
 		ng_pass "$1"
 		return 0
 	fi
 	ng_fail "$1: /$2/ not found in:"
-	printf '%s\n' "$3" | sed 's/^/    /' | head -n 20
+	sed -n 's/^/    /; 1,20p' <<<"$3"
 	return 1
 }
 

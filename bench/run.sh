@@ -7,10 +7,14 @@
 #            keep-alive and on new connections, server CPU, instructions per byte (callgrind).
 #   nat    : `natgate router` vs the kernel's nftables NAT: TCP throughput each way and through a
 #            port forward, 1-byte request/response latency, new connections per second.
+#   flows  : memory of 100k UDP flows through `natgate router` vs the kernel's conntrack
+#            (bench/nat_flows.sh).
+# Every table carries the project's goals (issues 4 and 5) beside the measured ratios, and
+# whether natgate meets them in this run.
 #
 # The measuring scripts are the team's shared harnesses (../shared/bench, or $NG_SHARED_BENCH);
 # they create their own namespaces, keep all traffic inside them and remove them on exit.
-# Usage: bash bench/run.sh BUILD_DIR [stacks|nat|all]       (as root)
+# Usage: bash bench/run.sh BUILD_DIR [stacks|nat|flows|all]       (as root)
 set -u
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -23,12 +27,34 @@ OUT=${NG_BENCH_OUT:-/tmp/natgate-bench.$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 rc=0
 
-# ratio CSV SYS_COLUMN METRIC_COLUMN VALUE_COLUMN BASE KEYCOLS... : a table of value and value/BASE
+# ratio GOALSET CSV SYS_COLUMN METRIC_COLUMN VALUE_COLUMN BASE KEYCOLS... : a table of value and
+# value/BASE per system, then the goal of GOALSET (stacks|nat) for the metric and whether
+# natgate meets it
 ratios() {
 	/usr/bin/python3 - "$@" <<'PY'
 import csv, sys, statistics
-path, syscol, mcol, vcol, base = sys.argv[1:6]
-keycols = sys.argv[6:]
+goalset, path, syscol, mcol, vcol, base = sys.argv[1:7]
+keycols = sys.argv[7:]
+# metric -> (kind, bound, text): kind "ratio>=" / "ratio<=" compare natgate/base, "abs<=" the value
+GOALS = {
+    "stacks": {
+        "dl": ("ratio>=", 5.0, ">= 5x lwIP"),
+        "ul": ("ratio>=", 5.0, ">= 5x lwIP"),
+        "ir_per_B": ("abs<=", 1.0, "<= 1 Ir/byte"),
+    },
+    "nat": {
+        "out_tcp": ("ratio>=", 0.8, ">= 0.8x kernel"),
+        "out_tcp_R": ("ratio>=", 0.8, ">= 0.8x kernel"),
+        "fwd_tcp": ("ratio>=", 0.8, ">= 0.8x kernel"),
+        "fwd_tcp_R": ("ratio>=", 0.8, ">= 0.8x kernel"),
+        "out_rr": ("ratio<=", 1.3, "<= 1.3x kernel"),
+        "fwd_rr": ("ratio<=", 1.3, "<= 1.3x kernel"),
+        "out_rr1": ("ratio<=", 1.3, "<= 1.3x kernel"),
+        "fwd_rr1": ("ratio<=", 1.3, "<= 1.3x kernel"),
+        "out_crr": ("ratio>=", 0.8, ">= 0.8x kernel"),
+        "fwd_crr": ("ratio>=", 0.8, ">= 0.8x kernel"),
+    },
+}.get(goalset, {})
 rows = list(csv.DictReader(open(path)))
 vals = {}
 systems = []
@@ -41,7 +67,7 @@ for r in rows:
     vals.setdefault(key, {}).setdefault(r[syscol], []).append(v)
     if r[syscol] not in systems:
         systems.append(r[syscol])
-print("%-34s" % "metric" + "".join("%-22s" % s for s in systems))
+print("%-34s" % "metric" + "".join("%-22s" % s for s in systems) + "goal")
 for key, per in vals.items():
     line = "%-34s" % " ".join(key)
     b = statistics.median(per[base]) if base in per else None
@@ -54,6 +80,19 @@ for key, per in vals.items():
         if b and s != base:
             cell += " (%.2fx)" % (v / b)
         line += "%-22s" % cell
+    g = GOALS.get(key[-1])
+    if g:
+        kind, bound, text = g
+        v = statistics.median(per["natgate"]) if "natgate" in per else None
+        if v is None or (kind != "abs<=" and not b):
+            met = "?"
+        elif kind == "abs<=":
+            met = "met" if v <= bound else "not met"
+        elif kind == "ratio>=":
+            met = "met" if v / b >= bound else "not met"
+        else:
+            met = "met" if v / b <= bound else "not met"
+        line += "%s: %s" % (text, met)
     print(line)
 PY
 }
@@ -61,12 +100,23 @@ PY
 if [ "$WHAT" = stacks ] || [ "$WHAT" = all ]; then
 	echo "== stacks: kernel, lwip, natgate (ratios against lwip)"
 	bash "$SHARED/stacks/stacks.sh" -I -C reno -s kernel,lwip,natgate -b "$BIN" -o "$OUT/stacks" || rc=1
-	[ -f "$OUT/stacks/results.csv" ] && ratios "$OUT/stacks/results.csv" system metric value lwip mtu | tee "$OUT/stacks-ratios.txt"
+	[ -f "$OUT/stacks/results.csv" ] && ratios stacks "$OUT/stacks/results.csv" system metric value lwip mtu | tee "$OUT/stacks-ratios.txt"
 fi
 if [ "$WHAT" = nat ] || [ "$WHAT" = all ]; then
 	echo "== nat: kernel nftables vs natgate router (ratios against the kernel)"
 	NATGATE_BIN=$BIN bash "$SHARED/peers.sh" -I -s kernel,natgate -o "$OUT/nat" || rc=1
-	[ -f "$OUT/nat/results.csv" ] && ratios "$OUT/nat/results.csv" system metric value kernel | tee "$OUT/nat-ratios.txt"
+	[ -f "$OUT/nat/results.csv" ] && ratios nat "$OUT/nat/results.csv" system metric value kernel | tee "$OUT/nat-ratios.txt"
+fi
+if [ "$WHAT" = flows ] || [ "$WHAT" = all ]; then
+	echo "== flows: memory of 100k UDP flows, natgate router vs the kernel's conntrack (goal: < 128 table bytes per flow)"
+	bash "$TOP/bench/nat_flows.sh" "$BIN" 100000 "$OUT/flows" || rc=1
+	if [ -f "$OUT/flows/log.txt" ]; then
+		bpf=$(sed -n 's/^natgate .* bytes_per_flow=\([0-9]*\).*/\1/p' "$OUT/flows/log.txt")
+		if [ -n "$bpf" ]; then
+			[ "$bpf" -lt 128 ] && met=met || met="not met"
+			echo "goal < 128 table bytes per flow: natgate $bpf: $met" | tee -a "$OUT/flows/table.txt"
+		fi
+	fi
 fi
 echo "bench: results in $OUT"
 exit $rc

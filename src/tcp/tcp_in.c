@@ -321,6 +321,21 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 /* A duplicate ACK (RFC 5681 2): fast retransmit on the third, NewReno recovery after. With
  * SACK (RFC 6675) the scoreboard decides what to retransmit instead of retransmit_first, and
  * limited transmit (RFC 3042) sends new data on the first two. */
+/* Duplicate ACKs that trigger fast retransmit: 3, or with fewer than four segments in flight
+ * and nothing new to send, one less than their number (RFC 5827 early retransmit). */
+static unsigned dupthresh(const struct ng_tcp_sock *c)
+{
+	uint32_t oseg = (tcp_flight(c) + c->snd_mss - 1) / c->snd_mss;
+	uint32_t unsent = tcp_seq_lt(c->snd_max, c->sbuf_seq + c->sb.len)
+	                      ? c->sbuf_seq + c->sb.len - c->snd_max
+	                      : 0;
+
+	if (oseg < 4 && oseg > 1 &&
+	    (unsent == 0 || c->snd_wnd <= tcp_flight(c) || c->cwnd <= tcp_flight(c)))
+		return oseg - 1;
+	return 3;
+}
+
 static void dup_ack(struct ng_tcp_sock *c)
 {
 	c->dupacks++;
@@ -329,7 +344,7 @@ static void dup_ack(struct ng_tcp_sock *c)
 		return;
 	}
 	/* RFC 6582 3.2 step 2: only if the ACK covers more than "recover" */
-	if (c->dupacks == 3 && tcp_seq_geq(c->snd_una, c->recover)) {
+	if (c->dupacks == dupthresh(c) && tcp_seq_geq(c->snd_una, c->recover)) {
 		c->ssthresh = c->cc->ssthresh(c);
 		c->recover = c->snd_max;
 		c->in_recovery = true;

@@ -213,7 +213,10 @@ static void output(struct ng_tcp_sock *c, bool force)
 		uint32_t off = c->snd_nxt - c->sbuf_seq;
 		uint32_t unsent =
 		    tcp_seq_lt(c->snd_nxt, c->sbuf_seq + c->sb.len) ? c->sb.len - off : 0;
-		uint32_t wnd = NG_MIN(c->snd_wnd, c->cwnd);
+		/* RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new
+		 * segment out beyond cwnd, so small windows still reach three duplicates */
+		uint32_t lt = c->in_recovery ? 0 : NG_MIN(c->dupacks, 2u) * c->snd_mss;
+		uint32_t wnd = NG_MIN(c->snd_wnd, c->cwnd + lt);
 		uint32_t inflight = c->snd_nxt - c->snd_una;
 		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
 		uint32_t len = NG_MIN(NG_MIN(unsent, usable), c->snd_mss);

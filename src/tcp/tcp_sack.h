@@ -5,13 +5,16 @@
  * Pure functions on small fixed-size structs: no allocation, no clock; sequence numbers are
  * compared modulo 2^32.
  */
+/* Outside the guard: tcp_internal.h includes this file back after defining struct tcp_range and
+ * the sequence comparisons, whichever of the two is included first. */
+#include "tcp/tcp_internal.h"
+
 #ifndef NG_TCP_SACK_H
 #define NG_TCP_SACK_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tcp/tcp_internal.h"
 #include "wire/wire_internal.h"
 
 #define TCP_SACK_DUPTHRESH 3  /* RFC 6675 DupThresh */

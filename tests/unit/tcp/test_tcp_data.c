@@ -689,6 +689,63 @@ static void test_sender_sws(void **state)
 	th_fini(&t);
 }
 
+/* RFC 3042 limited transmit: the first two duplicate ACKs each release one new segment beyond
+ * cwnd. */
+static void test_limited_transmit(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	struct ng_tcp_opts o = {.mss_ok = true, .mss = 1000};
+	uint8_t d[13000];
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 71);
+	c = th_client(&t, &lp, NULL, 65535, &o);
+	ng_test_fill(d, sizeof(d), 71);
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), 13000);
+	for (unsigned i = 0; i < 10; i++) /* IW: 10 segments */
+		th_expect(&t, &s, A, 101 + 1000 * i, 2001, 1000);
+	th_expect_none(&t);
+	th_send(&t, 80, lp, 2001, 101, A, 65535, NULL, 0);
+	th_expect(&t, &s, A, 10101, 2001, 1000);
+	th_send(&t, 80, lp, 2001, 101, A, 65535, NULL, 0);
+	th_expect(&t, &s, A, 11101, 2001, 1000);
+	th_send(&t, 80, lp, 2001, 101, A, 65535, NULL, 0); /* third: fast retransmit */
+	th_expect(&t, &s, A, 101, 2001, 1000);
+	ng_tcp_abort(c);
+	th_fini(&t);
+}
+
+/* RFC 5827 early retransmit: with three segments in flight and nothing more to send, two
+ * duplicate ACKs are enough. */
+static void test_early_retransmit(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	struct ng_tcp_opts o = {.mss_ok = true, .mss = 1000};
+	struct ng_tcp_sockopts so = {.nodelay = true};
+	uint8_t d[3000];
+	uint16_t lp;
+	(void)state;
+
+	th_init(&t, 72);
+	c = th_client(&t, &lp, &so, 65535, &o);
+	ng_test_fill(d, sizeof(d), 72);
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), 3000);
+	th_expect(&t, &s, A, 101, 2001, 1000);
+	th_expect(&t, &s, A, 1101, 2001, 1000);
+	th_expect(&t, &s, P | A, 2101, 2001, 1000);
+	th_send(&t, 80, lp, 2001, 101, A, 65535, NULL, 0);
+	th_expect_none(&t);
+	th_send(&t, 80, lp, 2001, 101, A, 65535, NULL, 0);
+	th_expect(&t, &s, A, 101, 2001, 1000);
+	ng_tcp_abort(c);
+	th_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +768,8 @@ int main(void)
 	    cmocka_unit_test(test_syn_ack_timeout),
 	    cmocka_unit_test(test_idle_restart),
 	    cmocka_unit_test(test_sender_sws),
+	    cmocka_unit_test(test_limited_transmit),
+	    cmocka_unit_test(test_early_retransmit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,10 @@ struct ng_link {
 	uint32_t mtu;        /* IP MTU of the link */
 	uint8_t mac[6];      /* a MAC the stack may use on this link (random, locally administered) */
 	uint64_t tx_frames, rx_frames, tx_bytes, rx_bytes, tx_errors, rx_errors;
+	/* Set by an event loop that knows the descriptor was not readable at its last wait: recv
+	 * may then answer NULL without a syscall (the TAP link does; others ignore it). Whoever
+	 * does not know leaves it false. */
+	bool rx_idle;
 };
 
 static inline int ng_link_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)

@@ -29,7 +29,6 @@
 #define LOOP_MAX_STACKS 4
 #define LOOP_MAX_FDS    16
 #define PUMP_BUDGET     256
-#define LINK_TAG        UINT64_MAX /* epoll data of a link descriptor: nothing to dispatch */
 
 struct loop_fd {
 	int fd;
@@ -133,7 +132,7 @@ static int watch_links(struct ng_loop *l)
 				continue;
 			memset(&ev, 0, sizeof(ev));
 			ev.events = EPOLLIN;
-			ev.data.u64 = LINK_TAG;
+			ev.data.ptr = ng_iface_link(ifc);
 			if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST)
 				return -errno;
 		}
@@ -171,6 +170,19 @@ static uint64_t turn(struct ng_loop *l, uint64_t now, bool *more)
 	return next;
 }
 
+/* Mark every interface's link idle (nothing to read) or not. */
+static void set_links_idle(struct ng_loop *l, bool idle)
+{
+	unsigned i, j;
+
+	for (i = 0; i < l->n_st; i++) {
+		struct ng_iface *ifc;
+		for (j = 0; (ifc = ng_stack_iface(l->st[i], j)); j++)
+			if (ng_link_fd(ng_iface_link(ifc)) >= 0)
+				ng_iface_link(ifc)->rx_idle = idle;
+	}
+}
+
 /* epoll_pwait2 (nanosecond timeout); where the kernel or an emulator such as valgrind lacks it
  * (ENOSYS), epoll_pwait with the timeout rounded up to whole milliseconds from then on. */
 static int wait_events(struct ng_loop *l, struct epoll_event *evs, int max,
@@ -198,6 +210,7 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 {
 	struct epoll_event evs[LOOP_MAX_FDS + 8];
 	sigset_t block, old, waitmask;
+	uint64_t now;
 	int rc;
 
 	sigemptyset(&block);
@@ -209,9 +222,10 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 	sigdelset(&waitmask, SIGTERM);
 
 	rc = watch_links(l);
+	now = ng_clock_now();
 	while (!rc && !*stop) {
 		struct timespec ts, *tsp = NULL;
-		uint64_t now = ng_clock_now(), next;
+		uint64_t next;
 		bool more;
 		int n, i;
 
@@ -229,17 +243,22 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 			tsp = &ts;
 		}
 		n = wait_events(l, evs, (int)(sizeof(evs) / sizeof(evs[0])), tsp, &waitmask);
+		/* The clock is read once per wake-up: this reading also serves the next turn. */
+		now = ng_clock_now();
 		if (n < 0) {
 			if (errno != EINTR)
 				rc = -errno;
+			set_links_idle(l, false);
 			continue;
 		}
-		now = ng_clock_now();
+		/* Links not reported readable are skipped by the next pump (no empty reads). */
+		set_links_idle(l, true);
 		for (i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64;
 			if (tag < l->n_fds)
 				l->fds[tag].fn(l->fds[tag].ctx, l->fds[tag].fd, now);
-			/* link descriptors: the next turn's pump reads them */
+			else /* a link descriptor: the next turn's pump reads it */
+				((struct ng_link *)evs[i].data.ptr)->rx_idle = false;
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -67,6 +67,7 @@ struct tap_link {
 	uint32_t g_bytes; /* payload bytes held */
 	uint32_t g_seq;   /* sequence number the next segment must carry */
 	bool g_closed;    /* the last one was short or pushed: nothing more may follow */
+	bool drained;     /* a read found nothing since the last poll */
 	uint64_t acks_thinned; /* pure ACKs dropped because a newer one replaced them */
 };
 
@@ -282,11 +283,15 @@ static int tap_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 	return rc;
 }
 
-/* Write whatever is gathered (called by the loop at the end of every turn). */
+/* Write whatever is gathered (called by the loop at the end of every turn, and by every pump
+ * before it reads); the descriptor may be read again. */
 static void tap_poll(struct ng_link *l, uint64_t now)
 {
+	struct tap_link *t = to_tap(l);
+
 	(void)now;
-	gather_flush(to_tap(l));
+	t->drained = false;
+	gather_flush(t);
 }
 
 /* At once while frames are held, else never. */
@@ -324,6 +329,8 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 
 		if (p)
 			return deliver(l, p, now);
+		if (l->rx_idle || t->drained)
+			return NULL; /* known to be empty: spare the syscall */
 		p = ng_pkt_alloc(pool);
 		/* Straight into the packet when it can take the largest frame; else via scratch. */
 		if (p && ng_pkt_tailroom(p) >= t->scratch_len) {
@@ -350,8 +357,11 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 			if (n >= 0 || errno != EAGAIN)
 				l->rx_errors++;
 			ng_pkt_free(p);
-			if (n < 0)
+			if (n < 0) {
+				/* empty: no more reads until the next poll (the next pump) */
+				t->drained = errno == EAGAIN;
 				return NULL;
+			}
 			continue;
 		}
 		flen = (size_t)n - (t->vnet ? sizeof(vh) : 0);

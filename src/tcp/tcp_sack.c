@@ -295,6 +295,12 @@ static bool first_hole(const struct tcp_sack_board *b, uint32_t from, uint32_t s
 	return tcp_seq_lt(s, snd_max);
 }
 
+bool tcp_sack_next_hole(const struct tcp_sack_board *b, uint32_t from, uint32_t snd_max,
+                        uint32_t *seq, uint32_t *end)
+{
+	return first_hole(b, from, snd_max, seq, end);
+}
+
 /* RFC 6675 4, NextSeg(). */
 struct tcp_sack_seg tcp_sack_next_seg(const struct tcp_sack_board *b, uint32_t snd_una,
                                       uint32_t snd_max, uint32_t mss, bool new_data)

@@ -84,6 +84,12 @@ void tcp_sack_board_ack(struct tcp_sack_board *b, uint32_t snd_una);
 bool tcp_sack_is_sacked(const struct tcp_sack_board *b, uint32_t seq);
 /* Highest sequence (exclusive) any block covers, or SND_UNA if none. */
 uint32_t tcp_sack_high(const struct tcp_sack_board *b, uint32_t snd_una);
+/* The first unSACKed sequence at or after FROM and below SND_MAX in *SEQ, and the end of its
+ * gap (the next SACKed range, or SND_MAX) in *END; false if everything from FROM on is SACKed.
+ * Lets a go-back-N resend after a timeout skip what the receiver holds (when the board is kept
+ * across the timeout). */
+bool tcp_sack_next_hole(const struct tcp_sack_board *b, uint32_t from, uint32_t snd_max,
+                        uint32_t *seq, uint32_t *end);
 /* RFC 6675 IsLost(SEQ): DupThresh discontiguous SACKed ranges above SEQ, or more than
  * (DupThresh - 1) * MSS SACKed bytes above it. */
 bool tcp_sack_is_lost(const struct tcp_sack_board *b, uint32_t seq, uint32_t mss);

@@ -437,6 +437,38 @@ static void test_next_seg_rules(void **state)
 	}
 }
 
+/* Walking the holes for a resend after a timeout: SACKed ranges are skipped. */
+static void test_next_hole(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		struct ng_sack_block blk[2] = {{B + 1000, B + 2000}, {B + 3000, B + 5000}};
+		uint32_t seq, end, max = B + 5000;
+		tcp_sack_board_reset(&b);
+		tcp_sack_board_update(&b, B, max, blk, 2, &u);
+
+		assert_true(tcp_sack_next_hole(&b, B, max, &seq, &end));
+		assert_int_equal(seq, B);
+		assert_int_equal(end, B + 1000);
+		assert_true(tcp_sack_next_hole(&b, B + 1000, max, &seq, &end));
+		assert_int_equal(seq, B + 2000);
+		assert_int_equal(end, B + 3000);
+		assert_true(tcp_sack_next_hole(&b, B + 2500, max, &seq, &end));
+		assert_int_equal(seq, B + 2500);
+		assert_int_equal(end, B + 3000);
+		assert_false(tcp_sack_next_hole(&b, B + 3000, max, &seq, &end));
+		assert_false(tcp_sack_next_hole(&b, B + 4999, max, &seq, &end));
+		/* beyond the last range, up to SND.MAX */
+		assert_true(tcp_sack_next_hole(&b, B + 3000, max + 700, &seq, &end));
+		assert_int_equal(seq, B + 5000);
+		assert_int_equal(end, B + 5700);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,7 +476,7 @@ int main(void)
 	    cmocka_unit_test(test_rx_dsack),       cmocka_unit_test(test_board_update),
 	    cmocka_unit_test(test_board_validity), cmocka_unit_test(test_board_full),
 	    cmocka_unit_test(test_is_lost),        cmocka_unit_test(test_recovery),
-	    cmocka_unit_test(test_next_seg_rules),
+	    cmocka_unit_test(test_next_seg_rules), cmocka_unit_test(test_next_hole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

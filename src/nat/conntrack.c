@@ -640,6 +640,7 @@ int ng_nat_create(struct ng_stack *st, struct ng_iface *lan, struct ng_iface *wa
 	                 (size_t)nb * 4 * sizeof(uint32_t) + (size_t)hosts * sizeof(uint32_t);
 	st->ip_hook = nat_ip_hook;
 	st->ip_hook_ctx = n;
+	ng_arp_set_unreach_hook(st, nat_arp_unreach, n);
 	*out = n;
 	return 0;
 }
@@ -653,6 +654,7 @@ void ng_nat_destroy(struct ng_nat *n)
 	if (n->st->ip_hook_ctx == n) {
 		n->st->ip_hook = NULL;
 		n->st->ip_hook_ctx = NULL;
+		ng_arp_set_unreach_hook(n->st, NULL, NULL);
 	}
 	ng_timer_cancel(n->st->timers, &n->timer);
 	for (i = 0; n->held && i < n->n_held; i++)

@@ -126,3 +126,100 @@ bool nat_icmp_err_out(struct ng_nat *n, struct ng_pkt *p, const struct ng_ipv4_h
 	nat_send(n, p, true);
 	return true;
 }
+
+/* Put the port (ICMP: echo identifier) at L4 + OFF back to V, fixing the checksum covering it. */
+static void restore_port(uint8_t proto, uint8_t *l4, size_t l4len, size_t off, uint16_t v)
+{
+	uint8_t *cs = NULL;
+
+	if (proto == NG_IP_PROTO_ICMP) {
+		nat_rewrite16(l4 + 4, v, l4 + 2);
+		return;
+	}
+	if (proto == NG_IP_PROTO_TCP && l4len >= 18)
+		cs = l4 + 16;
+	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
+		cs = l4 + 6;
+	nat_rewrite16(l4 + off, v, cs);
+	if (cs && proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
+		ng_put16(cs, 0xffff);
+}
+
+/* Put the address at B + AOFF back to V: IP checksum, and the transport one (pseudo-header). */
+static void restore_addr(uint8_t *b, size_t aoff, uint8_t proto, uint8_t *l4, size_t l4len,
+                         uint32_t v)
+{
+	uint8_t *cs = NULL;
+
+	if (proto == NG_IP_PROTO_TCP && l4len >= 18)
+		cs = l4 + 16;
+	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
+		cs = l4 + 6;
+	if (cs)
+		ng_put16(cs, ng_csum_update32(ng_get16(cs), ng_get32(b + aoff), v));
+	nat_rewrite32(b + aoff, v, b + 10);
+}
+
+/*
+ * ARP's unreachable hook (ng_arp_set_unreach_hook): P is a datagram the router forwarded whose
+ * next hop never answered. If the NAT translated it, its header is put back as its sender wrote
+ * it (addresses, ports, checksums, the TTL nat_send took), so the host unreachable the stack then
+ * sends quotes the sender's own datagram, as RFC 5508 asks of errors about translated packets,
+ * and an inside address never leaks to the outside. Returns false (no error is sent) for a
+ * datagram that is not a flow's: the NAT forwards nothing untranslated, so it cannot be judged.
+ */
+bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
+{
+	struct ng_nat *n = ctx;
+	struct ng_ipv4_hdr ip;
+	struct nat_flow *f;
+	struct nat_map *m;
+	uint8_t *b = ng_pkt_data(p), *l4;
+	size_t l4len;
+	uint16_t sport, dport, oldw;
+	bool restored = false;
+
+	(void)st;
+	if (ng_ipv4_parse_embedded(b, p->len, &ip) != NG_DROP_NONE || ip.frag_off != 0)
+		return false;
+	l4 = b + ip.hlen;
+	l4len = NG_MIN((size_t)p->len, (size_t)ip.tot_len) - ip.hlen;
+	if (l4len < 8)
+		return false;
+	if (ip.proto == NG_IP_PROTO_TCP || ip.proto == NG_IP_PROTO_UDP) {
+		sport = ng_get16(l4);
+		dport = ng_get16(l4 + 2);
+	} else if (ip.proto == NG_IP_PROTO_ICMP &&
+	           (l4[0] == NG_ICMP_ECHO_REQUEST || l4[0] == NG_ICMP_ECHO_REPLY)) {
+		sport = dport = ng_get16(l4 + 4);
+	} else {
+		return false;
+	}
+	/* inbound (and the inbound half of a hairpin): the destination was the public endpoint */
+	f = nat_flow_lookup_in(n, ip.proto, ip.dst, dport, ip.src,
+	                       ip.proto == NG_IP_PROTO_ICMP ? 0 : sport);
+	if (f) {
+		restore_addr(b, 16, ip.proto, l4, l4len, n->pub);
+		restore_port(ip.proto, l4, l4len, 2, nat_flow_map(n, f)->out_port);
+		dport = nat_flow_map(n, f)->out_port;
+		ip.dst = n->pub;
+		restored = true;
+	}
+	/* outbound (and the outbound half of a hairpin): the source was the inside endpoint */
+	if (ip.src == n->pub) {
+		f = nat_flow_lookup_out(n, ip.proto, ip.dst,
+		                        ip.proto == NG_IP_PROTO_ICMP ? 0 : dport, sport);
+		if (!f)
+			return false;
+		m = nat_flow_map(n, f);
+		restore_addr(b, 12, ip.proto, l4, l4len, m->in_addr);
+		restore_port(ip.proto, l4, l4len, 0, m->in_port);
+		restored = true;
+	}
+	if (!restored)
+		return false;
+	oldw = ng_get16(b + 8);
+	b[8]++;
+	ng_put16(b + 10, ng_csum_update16(ng_get16(b + 10), oldw, ng_get16(b + 8)));
+	return true;
+}

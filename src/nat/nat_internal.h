@@ -133,6 +133,9 @@ void nat_rewrite16(uint8_t *a, uint16_t v, uint8_t *cs);
 /* icmp_xlate.c: an ICMP error (RFC 5508) arriving from the WAN / the LAN. True if consumed. */
 bool nat_icmp_err_in(struct ng_nat *n, struct ng_pkt *p, const struct ng_ipv4_hdr *ip);
 bool nat_icmp_err_out(struct ng_nat *n, struct ng_pkt *p, const struct ng_ipv4_hdr *ip);
+/* ARP gave up on P's next hop: undo P's translation so the error quotes the original datagram
+ * (RFC 5508). False when P is no flow's (then no error is sent). */
+bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p);
 /* Decrement the TTL and send; time-exceeded / frag-needed about the untranslated packet first
  * when needed (ORIG_* checks done by the caller). Consumes P. */
 void nat_send(struct ng_nat *n, struct ng_pkt *p, bool outbound);

@@ -16,7 +16,10 @@
  * bounded by cfg.arp_queue (beyond it: ARP_QUEUE_FULL). The entry's timer re-sends the request
  * every ARP_RETRY_NS; after ARP_TRIES requests without answer the parked datagrams are dropped as
  * ARP_UNRESOLVED (forwarded ones get an ICMP host unreachable, RFC 1812 4.3.3.1, via
- * ng_icmp_send_error, which refuses to send one to ourselves) and the entry is freed.
+ * ng_icmp_send_error, which refuses to send one to ourselves) and the entry is freed. A datagram
+ * the NAT translated is first shown to the unreachable hook (ng_arp_set_unreach_hook), which
+ * puts back the header its sender gave it: the error then quotes what the sender sent (RFC 5508)
+ * and never an inside address; one the hook cannot restore gets no error at all.
  *
  * Learning follows RFC 826's merge rule: an ARP packet whose sender is in the cache refreshes
  * that entry (this is also how a gratuitous ARP updates a host that changed its MAC); one whose
@@ -58,6 +61,8 @@ struct ng_arp {
 	uint32_t n, nbuckets, count, queued;
 	uint32_t free_head; /* index + 1 */
 	uint64_t hseed;
+	ng_arp_unreach_fn unreach; /* NULL: errors quote datagrams as they are */
+	void *unreach_ctx;
 };
 
 static uint32_t bucket_of(const struct ng_arp *arp, uint32_t ip)
@@ -109,7 +114,7 @@ static void entry_free(struct ng_arp *arp, struct arp_entry *e, enum ng_drop why
 	while ((p = q) != NULL) {
 		q = p->next;
 		p->next = NULL;
-		if (icmp)
+		if (icmp && (!arp->unreach || arp->unreach(st, arp->unreach_ctx, p)))
 			ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_HOST_UNREACH, 0);
 		if (why == NG_DROP_NONE)
 			ng_pkt_free(p);
@@ -428,4 +433,12 @@ void ng_arp_destroy(struct ng_stack *st)
 	free(arp->bucket);
 	free(arp);
 	st->arp = NULL;
+}
+
+/* Install FN (NULL: none) to see each datagram ARP gives up on before the host unreachable about
+ * it is sent; the NAT uses it to undo its translation (see the theory of operation). */
+void ng_arp_set_unreach_hook(struct ng_stack *st, ng_arp_unreach_fn fn, void *ctx)
+{
+	st->arp->unreach = fn;
+	st->arp->unreach_ctx = ctx;
 }

@@ -22,6 +22,11 @@ void ng_arp_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p);
 /* Send the IPv4 datagram P (data at the IP header) to NEXTHOP on IFC: now if the MAC is known,
  * else queued (bounded) behind an ARP request. Consumes P. */
 int ng_arp_output(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p, uint32_t nexthop);
+/* A hook shown each forwarded datagram P (data at its IP header; not consumed) whose next hop
+ * never answered ARP, before the ICMP host unreachable about it is sent. It may rewrite P (the
+ * NAT restores the untranslated header, RFC 5508); returning false sends no error. */
+typedef bool (*ng_arp_unreach_fn)(struct ng_stack *st, void *ctx, struct ng_pkt *p);
+void ng_arp_set_unreach_hook(struct ng_stack *st, ng_arp_unreach_fn fn, void *ctx);
 /* Announce IFC's address (gratuitous ARP). */
 void ng_arp_announce(struct ng_stack *st, struct ng_iface *ifc);
 /* Look up a MAC without side effects (tests, tools). */

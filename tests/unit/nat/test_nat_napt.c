@@ -681,6 +681,123 @@ static void test_full_table_reclaims_finished_tcp(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/* Everything the router sent on the WAN so far (ARP included), as frames: assert that none holds
+ * an address of the LAN subnet anywhere, and copy the first IPv4 datagram into GOT. Returns the
+ * datagram's length (0 if none) and counts the frames in *FRAMES. */
+static size_t wan_frames_no_private(struct ng_test_router *r, uint8_t *got, size_t cap,
+                                    size_t *frames)
+{
+	const uint8_t lan_net[3] = {192, 168, 1};
+	struct ng_pkt *p;
+	size_t n = 0;
+
+	*frames = 0;
+	while ((p = ng_test_link_pop(r->wan_link))) {
+		const uint8_t *d = ng_pkt_data(p);
+		(*frames)++;
+		for (size_t i = 0; i + 3 <= p->len; i++)
+			assert_false(memcmp(d + i, lan_net, 3) == 0);
+		if (!n && p->len > 14 && ng_get16(d + 12) == NG_ETH_P_IPV4) {
+			n = p->len - 14;
+			assert_true(n <= cap);
+			memcpy(got, d + 14, n);
+		}
+		ng_pkt_free(p);
+	}
+	return n;
+}
+
+/* Let ARP for an unanswering inside host give up (3 requests, 1 s apart), checking that its
+ * requests went out on the LAN, never on the WAN. */
+static void arp_give_up(struct ng_test_router *r)
+{
+	size_t lan_arps = 0;
+	struct ng_pkt *p;
+
+	for (int i = 0; i < 6; i++) {
+		while ((p = ng_test_link_pop(r->lan_link))) {
+			assert_int_equal(ng_get16(ng_pkt_data(p) + 12), NG_ETH_P_ARP);
+			lan_arps++;
+			ng_pkt_free(p);
+		}
+		ng_test_router_advance(r, NG_NS_PER_SEC);
+	}
+	assert_int_equal(lan_arps, 3);
+	assert_int_equal(ng_test_router_drops(r, NG_DROP_ARP_UNRESOLVED), 1);
+}
+
+/*
+ * An inbound datagram translated to an inside host that does not answer ARP: the host
+ * unreachable the router sends (RFC 1812 4.3.3.1) quotes the datagram as the outside sender
+ * wrote it (RFC 5508: public address and port, original TTL, checksums right), and no frame on
+ * the WAN carries a private address. UDP through a mapping, TCP through a port forward.
+ */
+static void test_arp_failure_leaks_no_inside_address(void **state)
+{
+	const uint32_t h3 = NG_IP4(192, 168, 1, 20); /* not in the ARP cache */
+	struct ng_test_router r;
+	struct ng_nat_config c;
+	uint8_t orig[64], got[256];
+	size_t olen, n, frames;
+	uint16_t pport;
+
+	(void)state;
+	/* UDP: h3 (not in the ARP cache) has a mapping; the server's answer cannot be delivered */
+	ng_test_router_create(&r, NULL, 31);
+	/* make the public port differ from the inside one: H1 holds 5000 first */
+	send_recv(&r, LAN, ntu_udp(buf, NTU_H1, 5000, NTU_SRV, 53, "q", 1, true));
+	n = send_recv(&r, LAN, ntu_udp(buf, h3, 5000, NTU_SRV, 53, "query", 5, true));
+	assert_int_equal(n, 33);
+	pport = ntu_sport(out);
+	assert_int_not_equal(pport, 5000);
+	olen = ntu_udp(orig, NTU_SRV, 53, NTU_PUB, pport, "answer", 6, true);
+	ng_test_router_input(&r, WAN, orig, olen);
+	arp_give_up(&r);
+	n = wan_frames_no_private(&r, got, sizeof(got), &frames);
+	assert_int_equal(frames, 1);
+	assert_int_equal(n, 20 + 8 + olen);
+	ntu_check_csums(got, n);
+	assert_int_equal(ntu_src(got), NTU_PUB);
+	assert_int_equal(ntu_dst(got), NTU_SRV);
+	assert_int_equal(got[20], NG_ICMP_DEST_UNREACH);
+	assert_int_equal(got[21], NG_ICMP_HOST_UNREACH);
+	/* the quote is the server's datagram byte for byte, TTL and checksums included */
+	assert_memory_equal(got + 28, orig, olen);
+	assert_int_equal(ng_test_router_flows(&r), 2); /* the mapping stays */
+	ng_test_router_destroy(&r);
+
+	/* TCP: a SYN through a port forward to h4, which does not answer ARP */
+	ng_nat_config_default(&c);
+	assert_int_equal(ng_nat_parse_forward("tcp:8080=192.168.1.30:80", &c.fwd[0]), 0);
+	c.n_fwd = 1;
+	ng_test_router_create(&r, &c, 32);
+	olen = ntu_tcp(orig, NTU_SRV, 3333, NTU_PUB, 8080, 7, 0, NG_TCP_SYN, NULL, 0);
+	ng_test_router_input(&r, WAN, orig, olen);
+	arp_give_up(&r);
+	n = wan_frames_no_private(&r, got, sizeof(got), &frames);
+	assert_int_equal(frames, 1);
+	assert_int_equal(n, 28 + olen);
+	ntu_check_csums(got, n);
+	assert_int_equal(ntu_dst(got), NTU_SRV);
+	assert_int_equal(got[21], NG_ICMP_HOST_UNREACH);
+	assert_memory_equal(got + 28, orig, olen);
+	ng_test_router_destroy(&r);
+
+	/* ICMP echo: h3 pings the server, the reply cannot be delivered */
+	ng_test_router_create(&r, NULL, 33);
+	olen = ntu_icmp_echo(buf, h3, NTU_SRV, NG_ICMP_ECHO_REQUEST, 77, 1);
+	assert_int_equal(send_recv(&r, LAN, olen), olen);
+	olen = ntu_icmp_echo(orig, NTU_SRV, NTU_PUB, NG_ICMP_ECHO_REPLY, ntu_sport(out), 1);
+	ng_test_router_input(&r, WAN, orig, olen);
+	arp_give_up(&r);
+	n = wan_frames_no_private(&r, got, sizeof(got), &frames);
+	assert_int_equal(frames, 1);
+	assert_int_equal(n, 28 + olen);
+	ntu_check_csums(got, n);
+	assert_memory_equal(got + 28, orig, olen);
+	ng_test_router_destroy(&r);
+}
+
 static void test_parsers(void **state)
 {
 	struct ng_nat_forward f;
@@ -729,6 +846,7 @@ int main(void)
 	    cmocka_unit_test(test_udp_hairpin_between_mappings),
 	    cmocka_unit_test(test_table_full_and_quota),
 	    cmocka_unit_test(test_full_table_reclaims_finished_tcp),
+	    cmocka_unit_test(test_arp_failure_leaks_no_inside_address),
 	    cmocka_unit_test(test_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

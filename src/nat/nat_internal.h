@@ -46,6 +46,9 @@ struct nat_flow {
 	uint32_t pkts[2]; /* [0] outbound, [1] inbound */
 	struct ng_tcp_track trk;
 };
+/* The flow table's budget per flow (see conntrack.c, "Memory"). */
+_Static_assert(sizeof(struct nat_flow) <= 92, "struct nat_flow grew");
+_Static_assert(sizeof(struct nat_map) <= 24, "struct nat_map grew");
 
 /* An unsolicited inbound SYN waiting out RFC 5382 REQ-4's 6 seconds. */
 struct nat_held {

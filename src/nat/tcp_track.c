@@ -33,6 +33,9 @@
 
 #include <string.h>
 
+/* The NAT keeps one tracker per flow; its table budget (conntrack.c, "Memory") counts on this. */
+_Static_assert(sizeof(struct ng_tcp_track) <= 52, "struct ng_tcp_track grew");
+
 /* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
 static bool seq_lt(uint32_t a, uint32_t b)
 {

@@ -7,6 +7,7 @@
 #include "nat_testutil.h"
 #include "core/core_internal.h"
 #include "wire/wire_internal.h"
+#include "nat/nat_internal.h"
 
 #define LAN true
 #define WAN false
@@ -798,6 +799,33 @@ static void test_arp_failure_leaks_no_inside_address(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/* `natgate stats` reports all the table allocated divided by --max-flows, under 128 bytes a
+ * flow (issue goal) for the default size and for sizes just above and below a power of two
+ * (bucket arrays are sized by powers of two). */
+static void test_table_memory_per_flow(void **state)
+{
+	const uint32_t sizes[] = {65536, 100000, 70000, 131071, 1u << 20};
+	struct ng_test_router r;
+	struct ng_nat_config c;
+	struct ng_nat_stats s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ng_nat_config_default(&c);
+		c.max_flows = sizes[i];
+		ng_test_router_create(&r, &c, 40 + i);
+		ng_nat_get_stats(r.nat, &s);
+		assert_int_equal(s.max_flows, sizes[i]);
+		/* honest: at least the flow and mapping pools and a bucket per two flows' worth of
+		 * the four hash tables at their smallest, and the per-flow figure rounds up */
+		assert_true(s.table_bytes >= (size_t)sizes[i] * (sizeof(struct nat_flow) +
+		                                                 sizeof(struct nat_map) + 4));
+		assert_true(s.bytes_per_flow * sizes[i] >= s.table_bytes);
+		assert_true(s.bytes_per_flow < 128);
+		ng_test_router_destroy(&r);
+	}
+}
+
 static void test_parsers(void **state)
 {
 	struct ng_nat_forward f;
@@ -847,6 +875,7 @@ int main(void)
 	    cmocka_unit_test(test_table_full_and_quota),
 	    cmocka_unit_test(test_full_table_reclaims_finished_tcp),
 	    cmocka_unit_test(test_arp_failure_leaks_no_inside_address),
+	    cmocka_unit_test(test_table_memory_per_flow),
 	    cmocka_unit_test(test_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -192,6 +192,16 @@ static void store(struct ng_tcp_sock *c, const struct tcp_cubic *s)
 	memcpy(c->cc_priv, s, sizeof(*s));
 }
 
+/* The flight_size of RFC 9438 4.6, but never above cwnd: with SACK, data the receiver holds
+ * (and, after a long recovery, data sent beyond the recovery point) keeps SND.MAX - SND.UNA
+ * far above what the path carries, and an ssthresh from it would overshoot again. RFC 9438 4.6
+ * allows cwnd instead of flight_size where cwnd cannot grow unused (cubic_on_ack sees to
+ * that). */
+static uint32_t flight(const struct ng_tcp_sock *c)
+{
+	return NG_MIN(tcp_flight(c), c->cwnd);
+}
+
 /* The initial window is Reno's (RFC 9438 4.10 leaves slow start to RFC 5681 / RFC 6928). */
 static void cubic_init(struct ng_tcp_sock *c)
 {
@@ -230,7 +240,7 @@ static uint32_t cubic_ssthresh(struct ng_tcp_sock *c)
 	uint32_t ss;
 
 	load(c, &s);
-	ss = tcp_cubic_loss(&s, c->cwnd, tcp_flight(c), c->snd_mss);
+	ss = tcp_cubic_loss(&s, c->cwnd, flight(c), c->snd_mss);
 	store(c, &s);
 	return ss;
 }
@@ -241,8 +251,7 @@ static void cubic_on_rto(struct ng_tcp_sock *c)
 	struct tcp_cubic s;
 
 	load(c, &s);
-	c->cwnd =
-	    tcp_cubic_rto(&s, c->retries <= 1, c->cwnd, tcp_flight(c), c->snd_mss, &c->ssthresh);
+	c->cwnd = tcp_cubic_rto(&s, c->retries <= 1, c->cwnd, flight(c), c->snd_mss, &c->ssthresh);
 	c->cwnd_acc = 0;
 	store(c, &s);
 }

@@ -18,7 +18,7 @@
 #include "wire/wire_internal.h"
 
 #define TCP_SACK_DUPTHRESH 3  /* RFC 6675 DupThresh */
-#define TCP_SACK_BOARD_MAX 16 /* SACKed ranges the sender remembers */
+#define TCP_SACK_BOARD_MAX 64 /* SACKed ranges the sender remembers */
 
 /* ---- receiver (RFC 2018 4) ---- */
 

@@ -362,6 +362,14 @@ static void test_ops_and_registry(void **state)
 	c.snd_max = 10000;
 	c.cc->on_rto(&c);
 	assert_int_equal(c.ssthresh, 28000);
+	/* more unacknowledged than cwnd (SACKed data, sends beyond the recovery point): ssthresh
+	 * comes from cwnd, the smaller */
+	c.cwnd = 50000;
+	c.snd_max = 100000;
+	assert_int_equal(c.cc->ssthresh(&c), 35000);
+	c.retries = 1;
+	c.cc->on_rto(&c);
+	assert_int_equal(c.ssthresh, 35000);
 }
 
 int main(void)

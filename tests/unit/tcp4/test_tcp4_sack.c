@@ -285,7 +285,8 @@ static void test_board_full(void **state)
 			/* every other segment, highest first (the worst order) */
 			uint32_t s = B + (2 * TCP_SACK_BOARD_MAX - i) * 2 * MSS;
 			struct ng_sack_block blk = {s, s + MSS};
-			tcp_sack_board_update(&b, B, B + 100 * MSS, &blk, 1, &u);
+			tcp_sack_board_update(&b, B, B + (4 * TCP_SACK_BOARD_MAX + 10) * MSS, &blk,
+			                      1, &u);
 		}
 		assert_int_equal(b.n, TCP_SACK_BOARD_MAX);
 		for (unsigned i = 0; i < TCP_SACK_BOARD_MAX; i++) {

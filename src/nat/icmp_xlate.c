@@ -9,6 +9,11 @@
  * transport checksum are adjusted incrementally; the ICMP checksum, which covers the whole
  * quote, is computed anew (the message was verified on arrival). An error never changes or
  * removes a flow (RFC 5382 REQ-10; the same for UDP and ICMP flows).
+ *
+ * The router's own errors about translated datagrams are made from the untranslated datagram:
+ * TTL and MTU errors before the rewrite (napt.c), and a host unreachable after ARP gave up on
+ * the next hop by undoing the rewrite first (nat_arp_unreach), so no error ever quotes an
+ * inside address to the outside or the public endpoint to an inside host.
  */
 #include "nat/nat_internal.h"
 

@@ -797,6 +797,26 @@ static void test_arp_failure_leaks_no_inside_address(void **state)
 	ntu_check_csums(got, n);
 	assert_memory_equal(got + 28, orig, olen);
 	ng_test_router_destroy(&r);
+
+	/* outbound: a neighbour on the WAN subnet that does not answer ARP; the error goes back to
+	 * the inside host about the datagram it sent (its own address and port in the quote) */
+	ng_test_router_create(&r, NULL, 34);
+	send_recv(&r, LAN, ntu_udp(buf, NTU_H2, 6000, NTU_SRV, 53, "q", 1, true)); /* takes 6000 */
+	olen = ntu_udp(orig, NTU_H1, 6000, NG_IP4(203, 0, 113, 77), 53, "query", 5, true);
+	ng_test_router_input(&r, LAN, orig, olen);
+	for (int i = 0; i < 5; i++)
+		ng_test_router_advance(&r, NG_NS_PER_SEC);
+	assert_int_equal(ng_test_router_drops(&r, NG_DROP_ARP_UNRESOLVED), 1);
+	n = wan_frames_no_private(&r, got, sizeof(got), &frames);
+	assert_int_equal(frames, 3); /* the three ARP requests, nothing else */
+	n = ng_test_router_output(&r, LAN, got, sizeof(got));
+	assert_int_equal(n, 28 + olen);
+	ntu_check_csums(got, n);
+	assert_int_equal(ntu_dst(got), NTU_H1);
+	assert_int_equal(got[20], NG_ICMP_DEST_UNREACH);
+	assert_int_equal(got[21], NG_ICMP_HOST_UNREACH);
+	assert_memory_equal(got + 28, orig, olen);
+	ng_test_router_destroy(&r);
 }
 
 /* `natgate stats` reports all the table allocated divided by --max-flows, under 128 bytes a

@@ -4,6 +4,23 @@
  * the sender's scoreboard with the loss-recovery rules of RFC 6675 (IsLost, SetPipe, NextSeg).
  * Pure functions on small fixed-size structs: no allocation, no clock; sequence numbers are
  * compared modulo 2^32.
+ *
+ * Using it from the core (learnt by running it there, see tests/sim/test_tcp4_sack.c in the
+ * tcp4 integration patch):
+ * - Receiver: record the arrival (struct tcp_sack_arrival) for out-of-order data AND for
+ *   duplicates, including those the acceptability test rejects (a wholly old segment never
+ *   reaches the trimming code), then call tcp_sack_rx_blocks when the ACK is built; 3 blocks
+ *   beside timestamps, fewer if the payload would not fit the MTU.
+ * - The receiver's out-of-order list must hold far more than 8 ranges: a queue overflow at a
+ *   bottleneck drops every other segment of a slow-start burst; with 8 ranges the ninth hole's
+ *   data is discarded, everything above it stays unSACKed, pipe never drains below cwnd and
+ *   recovery ends in a timeout (64 works).
+ * - Sender: update the board after SND.UNA has advanced; count an ACK that SACKs new data as
+ *   a duplicate; enter recovery on DupThresh or IsLost(SND.UNA); cwnd = ssthresh, no
+ *   inflation; in recovery bound new data by cwnd - pipe but still by the peer's window from
+ *   SND.UNA; ssthresh from min(flight, cwnd) (flight counts SACKed data); after a timeout keep
+ *   the board and skip SACKed ranges in the resend (tcp_sack_next_hole), forget it on a
+ *   second timeout of the same data (reneging).
  */
 /* Outside the guard: tcp_internal.h includes this file back after defining struct tcp_range and
  * the sequence comparisons, whichever of the two is included first. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/core_internal.h"
 #include "tcp/tcp_sack.h"
 
 static const uint32_t BASES[] = {1000000u, 0xfffff800u};
@@ -470,6 +471,103 @@ static void test_next_hole(void **state)
 	}
 }
 
+/* Model check: random ACKs with random (valid and invalid) blocks against a byte map of what
+ * was SACKed, over 64 windows, at both bases. The board must agree with the map byte for byte
+ * (while it has room), and IsLost and SetPipe must match their RFC 6675 definitions computed
+ * from the map one byte at a time. */
+#define MW 3000 /* window in bytes */
+static void test_board_model(void **state)
+{
+	static uint8_t sacked[MW];
+	struct ng_rng r;
+	uint32_t B;
+	(void)state;
+
+	ng_rng_seed(&r, 6675);
+	for_each_base(B)
+	{
+		for (int round = 0; round < 64; round++) {
+			struct tcp_sack_board b;
+			uint32_t una = 0, max = MW, mss = 100 + ng_rng_below(&r, 400);
+			tcp_sack_board_reset(&b);
+			memset(sacked, 0, sizeof(sacked));
+			for (int ack = 0; ack < 40; ack++) {
+				struct ng_sack_block blk[4];
+				struct tcp_sack_update u;
+				unsigned n = ng_rng_below(&r, 5);
+				uint32_t before = 0, after = 0;
+				if (ng_rng_below(&r, 4) == 0)
+					una += ng_rng_below(&r, (max - una) / 4 + 1);
+				for (unsigned i = 0; i < n; i++) {
+					/* mostly valid blocks; some below SND.UNA, beyond SND.MAX,
+					 * empty or inverted */
+					uint32_t l = una + ng_rng_below(&r, max - una + 1);
+					uint32_t len = ng_rng_below(&r, 400);
+					switch (ng_rng_below(&r, 8)) {
+					case 0:
+						l -= ng_rng_below(&r, 500) + 1;
+						break;
+					case 1:
+						len = 0;
+						break;
+					case 2:
+						len = (uint32_t) - (int32_t)(len + 1);
+						break;
+					default:
+						break;
+					}
+					blk[i].left = B + l;
+					blk[i].right = B + l + len;
+				}
+				for (uint32_t x = una; x < max; x++)
+					before += sacked[x];
+				tcp_sack_board_update(&b, B + una, B + max, blk, n, &u);
+				/* the model: what a valid non-D-SACK block covers is SACKed */
+				for (unsigned i = 0; i < n; i++) {
+					uint32_t l = blk[i].left - B, rr = blk[i].right - B;
+					bool dsack =
+					    i == 0 &&
+					    (tcp_seq_lt(blk[0].left, B + una) ||
+					     (n >= 2 && tcp_seq_geq(blk[0].left, blk[1].left) &&
+					      tcp_seq_leq(blk[0].right, blk[1].right)));
+					if (!tcp_seq_lt(blk[i].left, blk[i].right) ||
+					    tcp_seq_gt(blk[i].right, B + max) || dsack ||
+					    tcp_seq_lt(blk[i].left, B + una))
+						continue;
+					for (uint32_t x = l; x < rr; x++)
+						sacked[x] = 1;
+				}
+				for (uint32_t x = una; x < max; x++)
+					after += sacked[x];
+				assert_int_equal(u.newly_sacked, after - before);
+				assert_true(b.n < TCP_SACK_BOARD_MAX); /* never full here */
+				for (uint32_t x = una; x < max; x++)
+					assert_int_equal(tcp_sack_is_sacked(&b, B + x), sacked[x]);
+				/* IsLost and SetPipe, byte by byte from the map: walking down,
+				 * count the SACKed bytes and the SACKed runs that start above each
+				 * byte */
+				uint32_t pipe = 0, bytes = 0;
+				unsigned ranges = 0;
+				for (uint32_t x = max; x-- > una;) {
+					uint32_t y = x + 1;
+					if (y < max) {
+						bytes += sacked[y];
+						ranges += sacked[y] && !sacked[x];
+					}
+					bool lost = ranges >= 3 || bytes > 2 * mss;
+					if (!sacked[x]) {
+						if (x % 7 == 0 || x == una)
+							assert_int_equal(
+							    tcp_sack_is_lost(&b, B + x, mss), lost);
+						pipe += !lost;
+					}
+				}
+				assert_int_equal(tcp_sack_pipe(&b, B + una, B + max, mss), pipe);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_board_validity), cmocka_unit_test(test_board_full),
 	    cmocka_unit_test(test_is_lost),        cmocka_unit_test(test_recovery),
 	    cmocka_unit_test(test_next_seg_rules), cmocka_unit_test(test_next_hole),
+	    cmocka_unit_test(test_board_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -568,6 +568,111 @@ static void test_board_model(void **state)
 	}
 }
 
+/* Property check of the receiver's choice over random arrivals (in order, out of order,
+ * duplicate): at most MAX blocks; a D-SACK block first exactly when the arrival was a
+ * duplicate; every other block is a held range above RCV.NXT, none twice; the range holding
+ * the arrival comes first; the ranges reported last time that are still held follow in their
+ * order (RFC 2018 4) as room allows; and with room, every held range is reported. */
+static void test_rx_model(void **state)
+{
+	struct ng_rng r;
+	uint32_t B;
+	(void)state;
+
+	ng_rng_seed(&r, 2018);
+	for_each_base(B)
+	{
+		for (int round = 0; round < 200; round++) {
+			struct rx x;
+			struct ng_sack_block prev[4];
+			unsigned nprev = 0, max = 3 + ng_rng_below(&r, 2);
+			memset(&x, 0, sizeof(x));
+			x.rcv_nxt = B;
+			tcp_sack_rx_reset(&x.st);
+			for (int k = 0; k < 30; k++) {
+				uint32_t l = x.rcv_nxt - 300 + 100 * ng_rng_below(&r, 40);
+				uint32_t rr = l + 100;
+				struct tcp_sack_arrival a = {.valid = true, .left = l, .right = rr};
+				unsigned n, first = 0;
+				bool dup = tcp_seq_lt(l, x.rcv_nxt);
+				for (unsigned i = 0; i < x.n && !dup; i++)
+					dup = tcp_seq_geq(l, x.ooo[i].left) &&
+					      tcp_seq_leq(rr, x.ooo[i].right);
+				if (x.n == 8 && !dup) {
+					/* full: let the in-order point catch up */
+					x.rcv_nxt = x.ooo[0].right;
+					memmove(x.ooo, x.ooo + 1, 7 * sizeof(x.ooo[0]));
+					x.n = 7;
+					continue;
+				}
+				a.dup = dup;
+				if (!dup && l == x.rcv_nxt) {
+					x.rcv_nxt = rr;
+					while (x.n && tcp_seq_leq(x.ooo[0].left, x.rcv_nxt)) {
+						x.rcv_nxt = tcp_seq_max(x.rcv_nxt, x.ooo[0].right);
+						memmove(x.ooo, x.ooo + 1,
+						        (x.n - 1) * sizeof(x.ooo[0]));
+						x.n--;
+					}
+				} else if (!dup) {
+					hold(&x, l, rr);
+				}
+				n = tcp_sack_rx_blocks(&x.st, x.ooo, x.n, x.rcv_nxt, &a, max,
+				                       x.out);
+				assert_true(n <= max);
+				if (dup) {
+					assert_true(n >= 1);
+					assert_int_equal(x.out[0].left, l);
+					first = 1;
+				}
+				/* blocks are held ranges, no repeats */
+				for (unsigned i = first; i < n; i++) {
+					bool held = false;
+					for (unsigned j = 0; j < x.n; j++)
+						held |= x.out[i].left == x.ooo[j].left &&
+						        x.out[i].right == x.ooo[j].right;
+					assert_true(held);
+					assert_true(tcp_seq_gt(x.out[i].left, x.rcv_nxt));
+					for (unsigned j = first; j < i; j++)
+						assert_int_not_equal(x.out[i].left, x.out[j].left);
+				}
+				/* all held ranges reported when they fit */
+				assert_int_equal(n - first, NG_MIN(x.n, max - first));
+				/* the arrival's range first */
+				unsigned at = first;
+				for (unsigned j = 0; j < x.n; j++)
+					if (tcp_seq_leq(x.ooo[j].left, l) &&
+					    tcp_seq_geq(x.ooo[j].right, rr)) {
+						assert_true(n > first);
+						assert_int_equal(x.out[first].left, x.ooo[j].left);
+						at = first + 1;
+					}
+				/* then last time's ranges, still held, in order (as room allows) */
+				for (unsigned i = 0; i < nprev; i++) {
+					int j = -1;
+					for (unsigned q = 0; q < x.n; q++)
+						if (tcp_seq_lt(x.ooo[q].left, prev[i].right) &&
+						    tcp_seq_lt(prev[i].left, x.ooo[q].right))
+							j = (int)q;
+					if (j < 0)
+						continue;
+					bool seen = false;
+					for (unsigned q = first; q < at; q++)
+						seen |= x.out[q].left == x.ooo[j].left;
+					if (seen)
+						continue;
+					if (at >= n)
+						break;
+					assert_int_equal(x.out[at].left, x.ooo[j].left);
+					at++;
+				}
+				nprev = n - first;
+				memcpy(prev, x.out + first, nprev * sizeof(prev[0]));
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,7 +681,7 @@ int main(void)
 	    cmocka_unit_test(test_board_validity), cmocka_unit_test(test_board_full),
 	    cmocka_unit_test(test_is_lost),        cmocka_unit_test(test_recovery),
 	    cmocka_unit_test(test_next_seg_rules), cmocka_unit_test(test_next_hole),
-	    cmocka_unit_test(test_board_model),
+	    cmocka_unit_test(test_board_model),    cmocka_unit_test(test_rx_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

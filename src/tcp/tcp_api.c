@@ -177,20 +177,30 @@ struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockop
 	/* RFC 7323 2.3: the smallest shift that lets the whole buffer be offered */
 	while (c->rcv_wscale < TCP_MAX_WSCALE && (rb >> c->rcv_wscale) > 65535)
 		c->rcv_wscale++;
+	/* RFC 7323 5.4: the timestamp clock starts at a per-connection offset */
+	tcp_ts_init(&c->ts, tcp_ts_offset(st->secret, laddr, lport, raddr, rport));
+	c->sack_ok = false;
+	tcp_sack_rx_reset(&c->sack_rx);
+	tcp_sack_board_reset(&c->board);
 	hash_insert(t, c);
 	return c;
 }
 
 /* MSS we announce: the route's MTU less the IP and TCP headers (RFC 9293 3.7.1, RFC 6691).
- * Send MSS: the smaller of the peer's option (536 without one) and ours. */
+ * Send MSS: the smaller of the peer's option (536 without one) and ours, less the timestamp
+ * option every segment carries once negotiated (RFC 6691: the MSS excludes options); call it
+ * after c->ts.ok is settled. */
 void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss)
 {
 	uint32_t mtu = ng_ipv4_mtu_to(c->st, c->raddr);
 	uint32_t peer = peer_mss_ok ? peer_mss : TCP_DEFAULT_MSS;
+	uint32_t m;
 
 	c->our_mss = mtu > NG_TCP_HLEN + TCP_MIN_MSS ? mtu - NG_TCP_HLEN : TCP_DEFAULT_MSS;
-	c->snd_mss = NG_MAX(NG_MIN(peer, c->our_mss), (uint32_t)TCP_MIN_MSS);
-	c->rcv_mss = NG_MAX(NG_MIN(peer, c->our_mss), (uint32_t)TCP_MIN_MSS);
+	m = NG_MIN(peer, c->our_mss);
+	m = m > tcp_opt_overhead(c) ? m - tcp_opt_overhead(c) : 0;
+	c->snd_mss = NG_MAX(m, (uint32_t)TCP_MIN_MSS);
+	c->rcv_mss = NG_MAX(m, (uint32_t)TCP_MIN_MSS);
 }
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us clock,
@@ -726,6 +736,8 @@ void ng_tcp_get_info(const struct ng_tcp_sock *s, struct ng_tcp_info *o)
 	o->bytes_received = s->bytes_received;
 	o->bytes_retrans = s->bytes_retrans;
 	o->retransmits = s->retransmits;
+	o->sack_ok = s->sack_ok;
+	o->ts_ok = s->ts.ok;
 }
 
 /* Connections held in any state but CLOSED and LISTEN (TIME_WAIT and orphans included). */

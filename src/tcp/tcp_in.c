@@ -43,10 +43,16 @@ static bool in_data_state(enum ng_tcp_state s)
 	return s == NG_TCP_ESTABLISHED || s == NG_TCP_FIN_WAIT_1 || s == NG_TCP_FIN_WAIT_2;
 }
 
-/* Take the window scale and MSS offered in a SYN (RFC 7323 2.2: scaling only if both sides
- * sent the option; RFC 9293 3.7.1: MSS 536 when absent). */
+/* Take the window scale, timestamps, SACK-permitted and MSS offered in a SYN (RFC 7323 2.2:
+ * scaling only if both sides sent the option; RFC 7323 3.2 and RFC 2018 2: timestamps and SACK
+ * likewise, our SYN always offers both unless the socket options say not to; RFC 9293 3.7.1:
+ * MSS 536 when absent). */
 static void take_syn_options(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 {
+	c->sack_ok = seg->h.opt.sack_permitted && !c->opts.no_sack;
+	c->ts.ok = seg->h.opt.ts_ok && !c->opts.no_timestamps;
+	if (c->ts.ok)
+		tcp_ts_take_syn(&c->ts, seg->h.opt.tsval, c->st->now);
 	if (seg->h.opt.ws_ok) {
 		c->ws_ok = true;
 		c->snd_wscale = NG_MIN(seg->h.opt.ws, TCP_MAX_WSCALE);
@@ -158,6 +164,12 @@ static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t s
 	uint32_t before = c->rcv_nxt;
 
 	tcp_ring_write_at(&c->rb, seq - c->read_seq, data, len);
+	/* the segment the next ACK answers: its SACK block comes first (RFC 2018 4); one held
+	 * already in full is a duplicate, reported as a D-SACK block (RFC 2883 4.1) */
+	c->sack_arr = (struct tcp_sack_arrival){.valid = true, .left = seq, .right = seq + len};
+	for (unsigned i = 0; i < c->ooo_n; i++)
+		if (tcp_seq_leq(c->ooo[i].left, seq) && tcp_seq_leq(seq + len, c->ooo[i].right))
+			c->sack_arr.dup = true;
 	if (seq == c->rcv_nxt) {
 		bool filled = false;
 		c->rcv_nxt += len;
@@ -281,7 +293,7 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 		c->snd_nxt = c->snd_una;
 	if (c->snd_urg && tcp_seq_geq(c->snd_una, c->snd_up))
 		c->snd_urg = false;
-	if (c->rtt_timing && tcp_seq_geq(ack, c->rtt_seq)) {
+	if (c->rtt_timing && tcp_seq_geq(ack, c->rtt_seq) && !c->ts.ok) {
 		tcp_rtt_sample(c, c->st->now - c->rtt_ts);
 		c->rtt_timing = false;
 	}
@@ -292,7 +304,7 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 			c->in_recovery = false;
 			c->dupacks = 0;
 			c->cc->on_recovery_end(c);
-		} else {
+		} else if (!c->sack_ok) {
 			/* step 4: partial acknowledgement: retransmit the next hole, deflate cwnd
 			 * by the amount acked, add back one SMSS if that was at least one */
 			retransmit_first(c);
@@ -336,6 +348,52 @@ static unsigned dupthresh(const struct ng_tcp_sock *c)
 	return 3;
 }
 
+/* RFC 6675 5: enter loss recovery with SACK: ssthresh from the congestion controller, cwnd =
+ * ssthresh, RecoveryPoint = SND.MAX, and the first hole goes out at once (step 4.3); from then
+ * on sack_output() in tcp_out.c sends by pipe and NextSeg(). */
+static void sack_recovery_start(struct ng_tcp_sock *c)
+{
+	uint32_t s, e, done;
+
+	c->ssthresh = c->cc->ssthresh(c);
+	c->cwnd = c->ssthresh;
+	c->recover = c->snd_max;
+	c->in_recovery = true;
+	tcp_sack_recovery_start(&c->board, c->snd_una, c->snd_max);
+	if (tcp_sack_next_hole(&c->board, c->snd_una, c->snd_max, &s, &e)) {
+		done = tcp_retransmit(c, s, NG_MIN(e - s, c->snd_mss));
+		if (done)
+			tcp_sack_sent(&c->board, TCP_SACK_RETX, s, done);
+	}
+	tcp_rexmt_arm(c);
+}
+
+/* The ACK part of a segment on a SACK connection (SND.UNA already advanced if ADVANCED):
+ * the scoreboard takes its blocks; an ACK that SACKs new data is a duplicate ACK (RFC 6675 2;
+ * CLASSIC_DUP: one by RFC 5681's rules, counted too when the peer sent no blocks); recovery
+ * starts at DupThresh duplicates or as soon as IsLost(SND.UNA) holds (RFC 6675 5), and not
+ * before the cumulative ACK passed the previous RecoveryPoint. */
+static void sack_ack(struct ng_tcp_sock *c, const struct tcp_seg *seg, bool advanced,
+                     bool classic_dup)
+{
+	struct tcp_sack_update res;
+
+	memset(&res, 0, sizeof(res));
+	if (seg->h.opt.sack_n)
+		tcp_sack_board_update(&c->board, c->snd_una, c->snd_max, seg->h.opt.sack,
+		                      seg->h.opt.sack_n, &res);
+	else if (advanced)
+		tcp_sack_board_ack(&c->board, c->snd_una);
+	if (c->in_recovery || c->snd_una == c->snd_max)
+		return;
+	if (!advanced && (res.newly_sacked || (classic_dup && !seg->h.opt.sack_n)))
+		c->dupacks++;
+	if (tcp_seq_geq(c->snd_una, c->recover) &&
+	    ((c->dupacks && c->dupacks >= dupthresh(c)) ||
+	     tcp_sack_is_lost(&c->board, c->snd_una, c->snd_mss)))
+		sack_recovery_start(c);
+}
+
 static void dup_ack(struct ng_tcp_sock *c)
 {
 	c->dupacks++;
@@ -370,14 +428,24 @@ static bool ack_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 		return false;
 	}
 	c->probes = 0;
-	if (tcp_seq_gt(ack, c->snd_una)) {
+	bool advanced = tcp_seq_gt(ack, c->snd_una);
+	/* (answers to zero-window probes are not duplicate ACKs) */
+	bool classic_dup = ack == c->snd_una && seg->len == 0 &&
+	                   !(seg->h.flags & (NG_TCP_SYN | NG_TCP_FIN)) && wnd == c->snd_wnd &&
+	                   wnd && !c->persist && c->snd_una != c->snd_max;
+	if (advanced) {
+		uint64_t rtt;
+		/* RFC 7323 4.2: an ACK that advances SND.UNA gives an RTT sample from its echoed
+		 * timestamp, retransmitted data included (the echo names the copy that arrived) */
+		if (c->ts.ok && seg->h.opt.ts_ok && seg->h.opt.tsecr &&
+		    tcp_ts_rtt(&c->ts, seg->h.opt.tsecr, c->st->now, &rtt))
+			tcp_rtt_sample(c, rtt);
 		new_ack(c, ack);
-	} else if (ack == c->snd_una && seg->len == 0 &&
-	           !(seg->h.flags & (NG_TCP_SYN | NG_TCP_FIN)) && wnd == c->snd_wnd && wnd &&
-	           !c->persist && c->snd_una != c->snd_max) {
-		/* (answers to zero-window probes are not duplicate ACKs) */
-		dup_ack(c);
 	}
+	if (c->sack_ok)
+		sack_ack(c, seg, advanced, classic_dup);
+	else if (classic_dup)
+		dup_ack(c);
 	/* send window update (SND.WL1 / SND.WL2 rule) */
 	if (tcp_seq_geq(ack, c->snd_una) &&
 	    (tcp_seq_lt(c->snd_wl1, seq) || (c->snd_wl1 == seq && tcp_seq_leq(c->snd_wl2, ack)))) {
@@ -452,7 +520,17 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 		seq++;
 		c->ack_now = true;
 	}
-	/* step 1: sequence number check (PAWS, RFC 7323 5.3, slots in just before it) */
+	/* PAWS (RFC 7323 5.3 R1): a segment whose timestamp is older than TS.Recent is an old
+	 * duplicate: drop it and acknowledge (never a RST: tcp_paws_check lets those through) */
+	enum tcp_paws paws =
+	    tcp_paws_check(&c->ts, seg->h.opt.ts_ok, seg->h.opt.tsval, fl & NG_TCP_RST, c->st->now);
+	if (paws == TCP_PAWS_REJECT) {
+		c->ack_now = true;
+		ng_drop_count(c->st, NG_DROP_TCP_PAWS);
+		tcp_output(c);
+		return;
+	}
+	/* step 1: sequence number check */
 	if (!acceptable(c, seq, len + syn + fin, wnd)) {
 		/* RCV.WND zero: still take a valid ACK, URG or RST at RCV.NXT (3.10.7.4) */
 		if (!(wnd == 0 && seq == c->rcv_nxt)) {
@@ -471,6 +549,11 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 		syn = false;
 		c->ack_now = true;
 	}
+	/* RFC 7323 4.3 (R3): TS.Recent follows acceptable segments that cover Last.ACK.sent (a
+	 * segment without the option, which RFC 7323 3.2 lets us drop, is taken without it) */
+	if (seg->h.opt.ts_ok)
+		tcp_ts_update(&c->ts, paws, seg->h.opt.tsval, seg->h.seq, c->last_ack_sent,
+		              c->st->now);
 	/* trim what lies before RCV.NXT (duplicates) ... */
 	if (tcp_seq_lt(seq, c->rcv_nxt)) {
 		uint32_t d = c->rcv_nxt - seq;
@@ -479,6 +562,10 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 			seq++;
 			d--;
 		}
+		if (len && d)
+			/* RFC 2883 4.1: the duplicated part is reported as a D-SACK block */
+			c->sack_arr = (struct tcp_sack_arrival){
+			    .valid = true, .dup = true, .left = seq, .right = seq + NG_MIN(d, len)};
 		if (d >= len) {
 			if (d > len)
 				fin = false; /* an old FIN */
@@ -764,7 +851,8 @@ void tcp_icmp_error(struct ng_stack *st, const struct ng_ipv4_hdr *inner, const 
 	if (!c || tcp_seq_lt(seq, c->snd_una) || tcp_seq_geq(seq, c->snd_max + 1))
 		return;
 	if (err == -NG_EMSGSIZE) {
-		uint32_t mss = mtu > 40 ? mtu - 40 : TCP_MIN_MSS;
+		uint32_t ovh = 40 + tcp_opt_overhead(c);
+		uint32_t mss = mtu > ovh ? mtu - ovh : TCP_MIN_MSS;
 		mss = NG_MAX(mss, (uint32_t)TCP_MIN_MSS);
 		if (mss < c->snd_mss) {
 			c->snd_mss = mss;

@@ -73,6 +73,11 @@ struct tcp_range {
 	uint32_t left, right;
 };
 
+/* SACK (tcp_sack.c) and timestamps (tcp_ts.c): they need struct tcp_range and the sequence
+ * comparisons above. */
+#include "tcp/tcp_sack.h"
+#include "tcp/tcp_ts.h"
+
 struct ng_tcp_sock {
 	struct ng_stack *st;
 	struct ng_tcp_sock *hnext; /* hash chain, listener list, or free list */
@@ -163,10 +168,25 @@ struct ng_tcp_sock {
 	uint32_t recover;    /* RFC 6582 "recover" */
 	uint64_t cc_priv[6]; /* private state of the algorithm */
 
+	/* timestamps (RFC 7323) and SACK (RFC 2018 / RFC 6675), negotiated on the SYNs */
+	struct tcp_ts ts;
+	bool sack_ok;
+	struct tcp_sack_rx sack_rx;       /* receiver: blocks reported last */
+	struct tcp_sack_arrival sack_arr; /* receiver: the segment the next ACK answers */
+	struct tcp_sack_board board;      /* sender: the scoreboard */
+
 	/* statistics */
 	uint64_t bytes_sent, bytes_received, bytes_retrans;
 	uint32_t retransmits;
 };
+
+#define TCP_TS_OPT_LEN 12 /* timestamp option with its two NOPs (RFC 7323 appendix A) */
+
+/* Option bytes every segment of C carries after the handshake (the timestamps). */
+static inline uint32_t tcp_opt_overhead(const struct ng_tcp_sock *c)
+{
+	return c->ts.ok ? TCP_TS_OPT_LEN : 0;
+}
 
 /* TCP of one stack. */
 struct ng_tcp {
@@ -247,6 +267,9 @@ void tcp_output_force(struct ng_tcp_sock *c);
  * synchronized). 0 or a negative error. */
 int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags);
 void tcp_send_ack(struct ng_tcp_sock *c);
+/* Retransmit [SEQ, SEQ + LEN) of sequence space from the send ring (a FIN with it if the range
+ * covers our FIN), counted as a retransmission. Returns the sequence space sent, 0 if none. */
+uint32_t tcp_retransmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len);
 /* RFC 5961 challenge ACK (and the plain ACK RFC 9293 asks for on unacceptable segments). */
 void tcp_send_challenge_ack(struct ng_tcp_sock *c);
 void tcp_send_syn(struct ng_tcp_sock *c);

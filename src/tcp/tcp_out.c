@@ -91,8 +91,31 @@ int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
 		h.win = (uint16_t)(wnd >> c->rcv_wscale);
 		wnd = (uint32_t)h.win << c->rcv_wscale;
 	}
-	/* timestamps (RFC 7323) and SACK blocks (RFC 2018, from the out-of-order ranges c->ooo)
-	 * go into h.opt here once negotiated */
+	/* RFC 7323 3.2: a SYN offers timestamps (unless disabled); once both SYNs carried them,
+	 * every segment does, echoing TS.Recent (TSecr is zero without ACK) */
+	if (c->ts.ok ||
+	    ((flags & NG_TCP_SYN) && c->state == NG_TCP_SYN_SENT && !c->opts.no_timestamps)) {
+		h.opt.ts_ok = true;
+		h.opt.tsval = tcp_ts_now(&c->ts, c->st->now);
+		h.opt.tsecr = (flags & NG_TCP_ACK) && c->ts.ok ? c->ts.recent : 0;
+	}
+	/* RFC 2018 2: SACK-permitted only on SYNs; on SYN+ACK only if the peer's SYN had it */
+	if ((flags & NG_TCP_SYN) && (c->state == NG_TCP_SYN_SENT ? !c->opts.no_sack : c->sack_ok))
+		h.opt.sack_permitted = true;
+	/* RFC 2018 4: while out-of-order data is held (or a duplicate arrived, RFC 2883), ACKs
+	 * carry SACK blocks: 4 at most, 3 beside timestamps; a data segment carries only what fits
+	 * in the room its payload leaves (the MSS budget counts options too) */
+	if (c->sack_ok && (flags & NG_TCP_ACK) && !(flags & (NG_TCP_SYN | NG_TCP_RST)) &&
+	    (c->ooo_n || (c->sack_arr.valid && c->sack_arr.dup))) {
+		unsigned n = tcp_sack_rx_blocks(&c->sack_rx, c->ooo, c->ooo_n, c->rcv_nxt,
+		                                &c->sack_arr, c->ts.ok ? 3 : 4, h.opt.sack);
+		uint32_t budget = c->snd_mss + tcp_opt_overhead(c);
+		h.opt.sack_n = (uint8_t)n;
+		while (h.opt.sack_n && len + ng_tcp_opts_len(&h.opt) > budget)
+			h.opt.sack_n--;
+	}
+	if (flags & NG_TCP_ACK)
+		c->sack_arr.valid = false;
 	if (c->snd_urg && tcp_seq_gt(c->snd_up, seq) && !(flags & (NG_TCP_SYN | NG_TCP_RST))) {
 		/* RFC 9293 3.8.5 / RFC 6093: the pointer is the offset of the byte after the urgent
 		 * data */
@@ -112,8 +135,9 @@ int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
 	if (rc == -NG_EMSGSIZE && c->snd_mss > TCP_MIN_MSS) {
 		/* our own route's MTU shrank under us */
 		uint32_t mtu = ng_ipv4_mtu_to(c->st, c->raddr);
-		if (mtu > NG_TCP_HLEN && mtu - NG_TCP_HLEN < c->snd_mss)
-			c->snd_mss = NG_MAX(mtu - NG_TCP_HLEN, (uint32_t)TCP_MIN_MSS);
+		uint32_t ovh = NG_TCP_HLEN + tcp_opt_overhead(c);
+		if (mtu > ovh && mtu - ovh < c->snd_mss)
+			c->snd_mss = NG_MAX(mtu - ovh, (uint32_t)TCP_MIN_MSS);
 	}
 	return rc;
 }
@@ -130,6 +154,86 @@ static uint8_t ackflag(const struct ng_tcp_sock *c)
 void tcp_send_ack(struct ng_tcp_sock *c)
 {
 	tcp_xmit(c, c->snd_max, 0, NG_TCP_ACK);
+}
+
+/* Retransmit [SEQ, SEQ + LEN) of sequence space (at most one MSS of data): the data the send
+ * ring still holds there, and our FIN if the range reaches it. Karn's rule stops the running
+ * RTT measurement (timestamps measure retransmissions correctly anyway). Returns the sequence
+ * space sent, 0 if nothing was. */
+uint32_t tcp_retransmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len)
+{
+	uint32_t end = c->sbuf_seq + c->sb.len, dlen = 0;
+	uint8_t fl = NG_TCP_ACK;
+	bool fin;
+
+	if (tcp_seq_lt(seq, c->sbuf_seq) || !len)
+		return 0;
+	if (tcp_seq_lt(seq, end))
+		dlen = NG_MIN(NG_MIN(len, end - seq), c->snd_mss);
+	fin = c->fin_queued && seq + dlen == c->fin_seq && tcp_seq_gt(c->snd_max, c->fin_seq) &&
+	      len > dlen;
+	if (!dlen && !fin)
+		return 0;
+	if (fin)
+		fl |= NG_TCP_FIN;
+	if (dlen && seq + dlen == end)
+		fl |= NG_TCP_PSH;
+	if (tcp_xmit(c, seq, dlen, fl) == -NG_ENOBUFS)
+		return 0;
+	c->rtt_timing = false;
+	c->retransmits++;
+	c->bytes_retrans += dlen;
+	c->last_tx = c->st->now;
+	ng_count(c->st, NG_CNT_TCP_RETRANS, 1);
+	return dlen + (fin ? 1 : 0);
+}
+
+/* Loss recovery with SACK (RFC 6675 5, steps (C)): while cwnd leaves at least one SMSS above
+ * the estimated pipe, send what NextSeg() chooses: a lost hole, new data, a hole not yet
+ * known lost, or the rescue retransmission. Returns whether anything went out. */
+static bool sack_output(struct ng_tcp_sock *c)
+{
+	bool sent = false;
+
+	for (unsigned n = 0; n < 10000; n++) {
+		uint32_t pipe = tcp_sack_pipe(&c->board, c->snd_una, c->snd_max, c->snd_mss);
+		uint32_t end = c->sbuf_seq + c->sb.len;
+		uint32_t unsent = tcp_seq_lt(c->snd_max, end) ? end - c->snd_max : 0;
+		uint32_t redge = c->snd_una + c->snd_wnd;
+		uint32_t room = tcp_seq_gt(redge, c->snd_max) ? redge - c->snd_max : 0;
+		bool fin_unsent = c->fin_queued && c->snd_max == c->fin_seq;
+		uint32_t len = NG_MIN(NG_MIN(unsent, room), c->snd_mss);
+		bool new_data = len > 0 || (fin_unsent && !unsent);
+		struct tcp_sack_seg s;
+
+		if (c->cwnd < pipe || c->cwnd - pipe < c->snd_mss)
+			break;
+		s = tcp_sack_next_seg(&c->board, c->snd_una, c->snd_max, c->snd_mss, new_data);
+		if (s.kind == TCP_SACK_NONE)
+			break;
+		if (s.kind == TCP_SACK_NEW) {
+			bool fin = c->fin_queued && c->snd_max + len == c->fin_seq && len == unsent;
+			uint8_t fl = NG_TCP_ACK | (fin ? NG_TCP_FIN : 0) |
+			             (len && len == unsent ? NG_TCP_PSH : 0);
+			c->snd_nxt = c->snd_max;
+			if (tcp_xmit(c, c->snd_nxt, len, fl) == -NG_ENOBUFS)
+				break;
+			c->bytes_sent += len;
+			if (len)
+				c->last_tx = c->st->now;
+			c->snd_nxt += len + (fin ? 1 : 0);
+			c->snd_max = c->snd_nxt;
+			if (!ng_timer_armed(&c->rexmt))
+				tcp_rexmt_arm(c);
+		} else {
+			uint32_t done = tcp_retransmit(c, s.seq, s.len);
+			if (!done)
+				break;
+			tcp_sack_sent(&c->board, s.kind, s.seq, done);
+		}
+		sent = true;
+	}
+	return sent;
 }
 
 /* RFC 5961 3.2 / 4.2 / 5.2 challenge ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. RFC 9293 asks for
@@ -209,7 +313,22 @@ static void output(struct ng_tcp_sock *c, bool force)
 	}
 	if (c->snd_una == c->snd_max && c->last_tx && c->st->now - c->last_tx > c->rto)
 		c->cc->on_idle_restart(c);
-	for (n = 0; n < 100000; n++) {
+	if (c->sack_ok && c->in_recovery) {
+		sent_any = sack_output(c);
+		n = 100000; /* the scoreboard, not the loop below, decides during recovery */
+	} else {
+		n = 0;
+	}
+	for (; n < 100000; n++) {
+		uint32_t hole_end = 0;
+		if (c->sack_ok && c->board.n && tcp_seq_lt(c->snd_nxt, c->snd_max)) {
+			/* going back after a timeout: skip what the receiver reported holding since
+			 */
+			uint32_t hs;
+			if (!tcp_sack_next_hole(&c->board, c->snd_nxt, c->snd_max, &hs, &hole_end))
+				hole_end = 0;
+			c->snd_nxt = hs;
+		}
 		uint32_t off = c->snd_nxt - c->sbuf_seq;
 		uint32_t unsent =
 		    tcp_seq_lt(c->snd_nxt, c->sbuf_seq + c->sb.len) ? c->sb.len - off : 0;
@@ -221,6 +340,8 @@ static void output(struct ng_tcp_sock *c, bool force)
 		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
 		uint32_t len = NG_MIN(NG_MIN(unsent, usable), c->snd_mss);
 		bool rexmit = tcp_seq_lt(c->snd_nxt, c->snd_max);
+		if (rexmit && hole_end && tcp_seq_gt(c->snd_nxt + len, hole_end))
+			len = hole_end - c->snd_nxt;
 		bool fin = c->fin_queued && len == unsent && c->snd_nxt + len == c->fin_seq;
 		bool send = false;
 		uint8_t flags;

@@ -187,6 +187,9 @@ static void rexmt_fire(struct ng_timer *t, uint64_t now)
 	}
 	c->cc->on_rto(c);
 	c->in_recovery = false;
+	/* RFC 6675 5.1 / RFC 2018 8: after a timeout the scoreboard is not trusted (the receiver
+	 * may have discarded what it SACKed); ACKs from here on rebuild it */
+	tcp_sack_board_reset(&c->board);
 	c->recover = c->snd_max;
 	c->dupacks = 0;
 	c->snd_nxt = c->snd_una;

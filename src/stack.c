@@ -86,7 +86,7 @@ uint32_t ng_stack_destroy(struct ng_stack *st)
 
 /* Attach LINK as interface; the MAC and MTU come from the link unless configured. */
 int ng_stack_add_iface(struct ng_stack *st, const struct ng_iface_config *c, struct ng_link *link,
-		       struct ng_iface **out)
+                       struct ng_iface **out)
 {
 	static const uint8_t zero[6];
 	struct ng_iface *ifc;

@@ -24,16 +24,16 @@ struct ng_iface {
 /* Upper-layer receive: P's data starts at the transport header, trimmed to the IP payload;
  * IP is the parsed header. Consumes P. */
 typedef void (*ng_proto_input_fn)(struct ng_stack *st, struct ng_pkt *p,
-				  const struct ng_ipv4_hdr *ip);
+                                  const struct ng_ipv4_hdr *ip);
 /* An ICMP error about a datagram we sent: INNER is the embedded IP header, L4 the first L4LEN
  * (>= 8) bytes of its transport header. ERR is -NG_ECONNREFUSED, -NG_EHOSTUNREACH,
  * -NG_ENETUNREACH, -NG_EMSGSIZE (MTU then holds the next-hop MTU) or -NG_ETIMEDOUT. */
 typedef void (*ng_proto_err_fn)(struct ng_stack *st, const struct ng_ipv4_hdr *inner,
-				const uint8_t *l4, size_t l4len, int err, uint32_t mtu);
+                                const uint8_t *l4, size_t l4len, int err, uint32_t mtu);
 /* Pre-routing hook (the NAT): sees every valid, reassembled IPv4 datagram that arrives, with P's
  * data at the IP header. Returns true if it consumed P, false to let the stack go on. */
-typedef bool (*ng_ip_hook_fn)(struct ng_stack *st, void *ctx, struct ng_iface *in,
-			      struct ng_pkt *p, const struct ng_ipv4_hdr *ip);
+typedef bool (*ng_ip_hook_fn)(struct ng_stack *st, void *ctx, struct ng_iface *in, struct ng_pkt *p,
+                              const struct ng_ipv4_hdr *ip);
 
 struct ng_arp;
 struct ng_reasm;

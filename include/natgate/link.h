@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Links: where Ethernet frames enter and leave a stack (TAP, AF_PACKET, simulated wire, wrappers). */
+/* Links: where Ethernet frames enter and leave a stack (TAP, AF_PACKET, simulated wire, wrappers).
+ */
 #ifndef NATGATE_LINK_H
 #define NATGATE_LINK_H
 
@@ -33,8 +34,8 @@ struct ng_link_ops {
 struct ng_link {
 	const struct ng_link_ops *ops;
 	char name[32];
-	uint32_t mtu;        /* IP MTU of the link */
-	uint8_t mac[6];      /* a MAC the stack may use on this link (random, locally administered) */
+	uint32_t mtu;   /* IP MTU of the link */
+	uint8_t mac[6]; /* a MAC the stack may use on this link (random, locally administered) */
 	uint64_t tx_frames, rx_frames, tx_bytes, rx_bytes, tx_errors, rx_errors;
 	/* Set by an event loop that knows the descriptor was not readable at its last wait: recv
 	 * may then answer NULL without a syscall (the TAP link does; others ignore it). Whoever
@@ -90,7 +91,7 @@ void ng_sim_wire_stats(const struct ng_link *end, struct ng_sim_stats *out);
 struct ng_fault_spec {
 	double loss, dup, reorder, corrupt; /* probabilities 0..1 */
 	uint64_t delay_ns, jitter_ns;
-	bool tx, rx;                        /* directions it applies to (both by default) */
+	bool tx, rx; /* directions it applies to (both by default) */
 };
 /* Parse "loss=2%,dup=1%,reorder=1%,corrupt=0.1%,delay=5ms,jitter=1ms,dir=both|tx|rx".
  * 0 or -NG_EINVAL with a one-line reason in *ERRMSG (static storage). */
@@ -98,13 +99,13 @@ int ng_fault_parse(const char *spec, struct ng_fault_spec *out, const char **err
 /* Wrap INNER (ownership passes to the wrapper) so frames suffer SPEC, drawn from SEED.
  * On failure INNER is destroyed too. */
 int ng_fault_wrap(struct ng_link *inner, const struct ng_fault_spec *spec, uint64_t seed,
-		  struct ng_link **out);
+                  struct ng_link **out);
 
 /* ---- capture (src/link/pcap.c) ---- */
 /* Wrap INNER so every frame sent and received is written to PATH (libpcap, Ethernet link type).
  * WALL_OFFSET_NS is added to the caller's clock to get the UNIX time written in the file.
  * Ownership of INNER passes to the wrapper; on failure INNER is destroyed too. */
 int ng_pcap_wrap(struct ng_link *inner, const char *path, int64_t wall_offset_ns,
-		 struct ng_link **out, const char **errmsg);
+                 struct ng_link **out, const char **errmsg);
 
 #endif

@@ -19,15 +19,15 @@ struct ng_iface;
  * owner at a time (DESIGN.md 2.5); whoever is handed one must free or pass it on, on every path.
  */
 struct ng_pkt {
-	struct ng_pkt *next;      /* queue linkage for the current owner */
-	struct ng_pktpool *pool;  /* where it returns when freed */
-	uint8_t *head;            /* start of the buffer */
-	uint32_t cap;             /* bytes in the buffer */
-	uint32_t off;             /* start of data */
-	uint32_t len;             /* bytes of data */
-	uint32_t l3;              /* offset of the network header from head (set by eth input) */
-	struct ng_iface *ifc;     /* interface it arrived on, or NULL */
-	uint64_t ts;              /* time of arrival or creation, ns */
+	struct ng_pkt *next;     /* queue linkage for the current owner */
+	struct ng_pktpool *pool; /* where it returns when freed */
+	uint8_t *head;           /* start of the buffer */
+	uint32_t cap;            /* bytes in the buffer */
+	uint32_t off;            /* start of data */
+	uint32_t len;            /* bytes of data */
+	uint32_t l3;             /* offset of the network header from head (set by eth input) */
+	struct ng_iface *ifc;    /* interface it arrived on, or NULL */
+	uint64_t ts;             /* time of arrival or creation, ns */
 };
 
 /* Create a pool of COUNT buffers of SIZE bytes each (all allocated now). NULL on failure. */

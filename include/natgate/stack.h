@@ -16,7 +16,7 @@
 #define NG_IP4(a, b, c, d)                                                                         \
 	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
 
-#define NG_NS_PER_MS 1000000ull
+#define NG_NS_PER_MS  1000000ull
 #define NG_NS_PER_SEC 1000000000ull
 
 struct ng_stack;
@@ -28,28 +28,28 @@ enum ng_log_level { NG_LOG_ERR, NG_LOG_WARN, NG_LOG_INFO, NG_LOG_DEBUG, NG_LOG_T
 typedef void (*ng_log_fn)(void *ctx, enum ng_log_level level, const char *msg);
 
 struct ng_stack_config {
-	uint64_t seed;              /* all randomness (ISNs, ports, IP IDs) derives from it */
-	uint32_t pkt_count;         /* packet buffers (default 1024) */
-	uint32_t pkt_size;          /* bytes per buffer (default NG_PKT_DEFAULT_SIZE) */
-	uint32_t arp_entries;       /* ARP cache size (default 256) */
-	uint32_t arp_queue;         /* packets waiting for ARP resolution, all entries (default 64) */
-	uint64_t arp_timeout_ns;    /* lifetime of a resolved entry (default 60 s) */
-	uint32_t reasm_slots;       /* datagrams under reassembly at once (default 16) */
-	uint32_t reasm_max_bytes;   /* memory held by fragments, all slots (default 1 MiB) */
-	uint64_t reasm_timeout_ns;  /* RFC 791 reassembly timeout (default 30 s) */
-	uint32_t udp_sockets;       /* UDP sockets (default 64) */
-	uint32_t icmp_rate;         /* ICMP errors per second, token bucket (default 100) */
-	uint32_t icmp_burst;        /* bucket depth (default 50) */
-	bool forwarding;            /* route packets not addressed to us (router mode) */
-	uint32_t tcp_max_conns;     /* TCP connection blocks incl. listeners (default 4096) */
-	uint64_t tcp_msl_ns;        /* maximum segment lifetime; TIME_WAIT is 2*MSL (default 30 s) */
-	uint64_t tcp_mem_max;       /* bytes of TCP socket buffers, all connections (default 256 MiB) */
-	uint32_t tcp_syn_retries;   /* SYN / SYN+ACK retransmissions before ETIMEDOUT (default 6) */
-	uint32_t tcp_retries;       /* data retransmissions before ETIMEDOUT (default 12) */
-	uint64_t tcp_delack_ns;     /* delayed ACK timeout, <= 200 ms (default 40 ms) */
-	bool tcp_rfc5961;           /* RST only on an exact sequence match, else challenge ACK */
-	enum ng_log_level log_level;/* default NG_LOG_WARN */
-	ng_log_fn log_fn;           /* default: none (silent) */
+	uint64_t seed;            /* all randomness (ISNs, ports, IP IDs) derives from it */
+	uint32_t pkt_count;       /* packet buffers (default 1024) */
+	uint32_t pkt_size;        /* bytes per buffer (default NG_PKT_DEFAULT_SIZE) */
+	uint32_t arp_entries;     /* ARP cache size (default 256) */
+	uint32_t arp_queue;       /* packets waiting for ARP resolution, all entries (default 64) */
+	uint64_t arp_timeout_ns;  /* lifetime of a resolved entry (default 60 s) */
+	uint32_t reasm_slots;     /* datagrams under reassembly at once (default 16) */
+	uint32_t reasm_max_bytes; /* memory held by fragments, all slots (default 1 MiB) */
+	uint64_t reasm_timeout_ns; /* RFC 791 reassembly timeout (default 30 s) */
+	uint32_t udp_sockets;      /* UDP sockets (default 64) */
+	uint32_t icmp_rate;        /* ICMP errors per second, token bucket (default 100) */
+	uint32_t icmp_burst;       /* bucket depth (default 50) */
+	bool forwarding;           /* route packets not addressed to us (router mode) */
+	uint32_t tcp_max_conns;    /* TCP connection blocks incl. listeners (default 4096) */
+	uint64_t tcp_msl_ns;       /* maximum segment lifetime; TIME_WAIT is 2*MSL (default 30 s) */
+	uint64_t tcp_mem_max; /* bytes of TCP socket buffers, all connections (default 256 MiB) */
+	uint32_t tcp_syn_retries; /* SYN / SYN+ACK retransmissions before ETIMEDOUT (default 6) */
+	uint32_t tcp_retries;     /* data retransmissions before ETIMEDOUT (default 12) */
+	uint64_t tcp_delack_ns;   /* delayed ACK timeout, <= 200 ms (default 40 ms) */
+	bool tcp_rfc5961;         /* RST only on an exact sequence match, else challenge ACK */
+	enum ng_log_level log_level; /* default NG_LOG_WARN */
+	ng_log_fn log_fn;            /* default: none (silent) */
 	void *log_ctx;
 };
 
@@ -70,7 +70,7 @@ uint32_t ng_stack_destroy(struct ng_stack *st);
 
 /* Attach LINK as an interface. The stack does not own the link. */
 int ng_stack_add_iface(struct ng_stack *st, const struct ng_iface_config *c, struct ng_link *link,
-		       struct ng_iface **out);
+                       struct ng_iface **out);
 /* Default gateway (0 = none); must lie in a connected subnet. */
 int ng_stack_set_gateway(struct ng_stack *st, uint32_t gw);
 

@@ -71,7 +71,7 @@ enum ng_drop {
 #define NG_DROP_ENUM(name, text) NG_DROP_##name,
 	NG_DROP_REASONS(NG_DROP_ENUM)
 #undef NG_DROP_ENUM
-	NG_DROP_MAX
+	    NG_DROP_MAX
 };
 
 /* General counters. Append; never reorder. */
@@ -108,7 +108,7 @@ enum ng_counter {
 #define NG_COUNTER_ENUM(name, text) NG_CNT_##name,
 	NG_COUNTERS(NG_COUNTER_ENUM)
 #undef NG_COUNTER_ENUM
-	NG_CNT_MAX
+	    NG_CNT_MAX
 };
 
 struct ng_stats {

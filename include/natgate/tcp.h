@@ -22,39 +22,39 @@ enum {
 	NG_TCP_EV_READABLE = 1 << 1,  /* data to read, or the peer's FIN (recv returns 0) */
 	NG_TCP_EV_WRITABLE = 1 << 2,  /* send space opened up after a short send */
 	NG_TCP_EV_CLOSED = 1 << 3,    /* the connection is over (both FINs done, or reset); the
-					 socket stays valid until ng_tcp_close */
-	NG_TCP_EV_ERROR = 1 << 4,     /* ng_tcp_error() tells: ECONNREFUSED, ECONNRESET, ETIMEDOUT */
+	                                 socket stays valid until ng_tcp_close */
+	NG_TCP_EV_ERROR = 1 << 4, /* ng_tcp_error() tells: ECONNREFUSED, ECONNRESET, ETIMEDOUT */
 };
 
 typedef void (*ng_tcp_event_fn)(struct ng_tcp_sock *s, void *ctx, unsigned events);
 /* A new connection on LISTENER reached ESTABLISHED; CHILD belongs to the application, which
  * should ng_tcp_set_callback it. If it does nothing, CHILD gets no events until it does. */
 typedef void (*ng_tcp_accept_fn)(struct ng_tcp_sock *listener, void *ctx,
-				 struct ng_tcp_sock *child);
+                                 struct ng_tcp_sock *child);
 
 /* Per-socket options; zero fields take the defaults. */
 struct ng_tcp_sockopts {
-	uint32_t sndbuf;          /* send buffer bytes (default 256 KiB) */
-	uint32_t rcvbuf;          /* receive buffer bytes (default 256 KiB) */
-	bool nodelay;             /* disable Nagle */
+	uint32_t sndbuf; /* send buffer bytes (default 256 KiB) */
+	uint32_t rcvbuf; /* receive buffer bytes (default 256 KiB) */
+	bool nodelay;    /* disable Nagle */
 	bool keepalive;
 	uint32_t keepidle_s;      /* default 7200 */
 	uint32_t keepintvl_s;     /* default 75 */
 	uint32_t keepcnt;         /* default 9 */
 	uint32_t user_timeout_ms; /* give up retransmitting after this (0 = retry limits only) */
 	bool no_sack;             /* do not offer or accept SACK (RFC 2018); default: offered */
-	bool no_timestamps;       /* do not offer or accept timestamps (RFC 7323); default: offered */
+	bool no_timestamps; /* do not offer or accept timestamps (RFC 7323); default: offered */
 };
 
 /* Listen on ADDR:PORT (ADDR 0 = all of ours). BACKLOG bounds connections in SYN_RECEIVED plus
  * those established but not yet handed over. OPTS apply to accepted children. */
 int ng_tcp_listen(struct ng_stack *st, uint32_t addr, uint16_t port, unsigned backlog,
-		  ng_tcp_accept_fn accept, void *ctx, const struct ng_tcp_sockopts *opts,
-		  struct ng_tcp_sock **out);
+                  ng_tcp_accept_fn accept, void *ctx, const struct ng_tcp_sockopts *opts,
+                  struct ng_tcp_sock **out);
 /* Active open to DST:DPORT from an ephemeral port. Returns 0 with *OUT in SYN_SENT;
  * NG_TCP_EV_CONNECTED or NG_TCP_EV_ERROR follows. */
-int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn,
-		   void *ctx, const struct ng_tcp_sockopts *opts, struct ng_tcp_sock **out);
+int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn, void *ctx,
+                   const struct ng_tcp_sockopts *opts, struct ng_tcp_sock **out);
 void ng_tcp_set_callback(struct ng_tcp_sock *s, ng_tcp_event_fn fn, void *ctx);
 
 /* Queue up to LEN bytes; returns the bytes taken (0 when the send buffer is full: wait for
@@ -90,12 +90,12 @@ struct ng_tcp_info {
 	uint16_t local_port, remote_port;
 	uint32_t iss, irs;
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
-	uint32_t mss;            /* effective send MSS */
+	uint32_t mss; /* effective send MSS */
 	uint8_t snd_wscale, rcv_wscale;
 	uint32_t cwnd, ssthresh; /* bytes */
 	uint32_t srtt_us, rttvar_us, rto_ms;
 	uint64_t bytes_sent, bytes_received, bytes_retrans;
-	uint32_t retransmits;    /* segments retransmitted */
+	uint32_t retransmits; /* segments retransmitted */
 	bool sack_ok, ts_ok;
 };
 void ng_tcp_get_info(const struct ng_tcp_sock *s, struct ng_tcp_info *out);
@@ -106,7 +106,7 @@ size_t ng_tcp_count(const struct ng_stack *st);
 
 /* Every state change, as it happens: old -> new and why (for --trace and tests). */
 typedef void (*ng_tcp_trace_fn)(void *ctx, const struct ng_tcp_sock *s, enum ng_tcp_state from,
-				enum ng_tcp_state to, const char *cause);
+                                enum ng_tcp_state to, const char *cause);
 void ng_tcp_set_trace(struct ng_stack *st, ng_tcp_trace_fn fn, void *ctx);
 
 #endif

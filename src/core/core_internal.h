@@ -10,10 +10,10 @@
 
 #include "natgate/stack.h"
 
-#define NG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ng_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
-#define NG_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define NG_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define NG_ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))
+#define ng_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#define NG_MIN(a, b)                       ((a) < (b) ? (a) : (b))
+#define NG_MAX(a, b)                       ((a) > (b) ? (a) : (b))
 
 /* ---- byte order: network-order loads and stores on unaligned bytes ---- */
 static inline uint16_t ng_get16(const uint8_t *p)
@@ -111,7 +111,7 @@ struct ng_log {
 	void *ctx;
 };
 void ng_log_write(const struct ng_log *lg, enum ng_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 #define ng_log(lg, lvl, ...)                                                                       \
 	do {                                                                                       \
 		if ((lg)->fn && (lvl) <= (lg)->level)                                              \

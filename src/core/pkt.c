@@ -4,10 +4,11 @@
  * Theory of operation: the pool owns COUNT packet descriptors and COUNT data buffers (one malloc
  * each, so a sanitizer sees an overrun past one buffer). Buffers are not zeroed: a packet's bytes
  * are always written before they are read (len starts at 0), and untouched buffers then cost no
- * resident memory and no start-up time (1024 buffers of 64 KiB would be 64 MiB of memset). Free descriptors sit on a singly linked
- * free list threaded through ->next; alloc and free are O(1) and never touch the allocator. A
- * per-packet "free" flag catches double frees and foreign packets. The pool counts packets handed
- * out (for leak checks at teardown) and allocations refused because it was empty.
+ * resident memory and no start-up time (1024 buffers of 64 KiB would be 64 MiB of memset). Free
+ * descriptors sit on a singly linked free list threaded through ->next; alloc and free are O(1) and
+ * never touch the allocator. A per-packet "free" flag catches double frees and foreign packets. The
+ * pool counts packets handed out (for leak checks at teardown) and allocations refused because it
+ * was empty.
  */
 #include <assert.h>
 #include <stdbool.h>

@@ -14,8 +14,8 @@ void ng_reasm_destroy(struct ng_stack *st);
 /* eth.c: a received frame (consumes P). */
 void ng_eth_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p);
 /* Push an Ethernet header (src = ifc->mac) and send on IFC's link. Consumes P. */
-int ng_eth_output(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p,
-		  const uint8_t dst[6], uint16_t type);
+int ng_eth_output(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p, const uint8_t dst[6],
+                  uint16_t type);
 
 /* arp.c */
 void ng_arp_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p);
@@ -47,7 +47,7 @@ struct ng_ipv4_out {
 	uint32_t src; /* 0 = the outgoing interface's address */
 	uint32_t dst;
 	uint8_t proto;
-	uint8_t ttl;  /* 0 = 64 */
+	uint8_t ttl; /* 0 = 64 */
 	uint8_t tos;
 	bool df;
 };
@@ -60,7 +60,7 @@ int ng_ipv4_send_raw(struct ng_stack *st, struct ng_pkt *p);
 /* Largest transport payload + header that fits one unfragmented datagram towards DST. */
 uint32_t ng_ipv4_mtu_to(struct ng_stack *st, uint32_t dst);
 void ng_ipv4_register(struct ng_stack *st, uint8_t proto, ng_proto_input_fn in,
-		      ng_proto_err_fn err);
+                      ng_proto_err_fn err);
 
 /* reasm.c: a fragment (data at the IP header). Returns the whole datagram in a fresh packet
  * (data at the IP header, header rewritten unfragmented) once complete, else NULL. Consumes P. */
@@ -73,6 +73,6 @@ void ng_icmp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_h
  * Never about an ICMP error, a broadcast/multicast, or a non-first fragment (RFC 1122 3.2.2).
  * Rate-limited; MTU goes in the next-hop field for frag-needed. */
 void ng_icmp_send_error(struct ng_stack *st, const struct ng_pkt *orig, uint8_t type, uint8_t code,
-			uint16_t mtu);
+                        uint16_t mtu);
 
 #endif

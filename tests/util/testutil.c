@@ -67,10 +67,10 @@ static void tl_destroy(struct ng_link *l)
 }
 
 static const struct ng_link_ops test_link_ops = {
-	.xmit = tl_xmit,
-	.recv = tl_recv,
-	.fd = tl_fd,
-	.destroy = tl_destroy,
+    .xmit = tl_xmit,
+    .recv = tl_recv,
+    .fd = tl_fd,
+    .destroy = tl_destroy,
 };
 
 struct ng_link *ng_test_link_create(uint32_t mtu, const uint8_t mac[6])
@@ -109,7 +109,7 @@ void ng_test_link_inject(struct ng_link *l, struct ng_pktpool *pool, const void 
 }
 
 void ng_test_host_create(struct ng_test_host *h, uint32_t addr, uint8_t prefix, uint32_t mtu,
-			 uint64_t seed)
+                         uint64_t seed)
 {
 	static const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 	struct ng_stack_config c;

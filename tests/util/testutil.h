@@ -30,7 +30,7 @@ struct ng_test_host {
 };
 /* Stack with address ADDR/PREFIX on a recording link of MTU (0 = 1500), seeded with SEED. */
 void ng_test_host_create(struct ng_test_host *h, uint32_t addr, uint8_t prefix, uint32_t mtu,
-			 uint64_t seed);
+                         uint64_t seed);
 /* Destroys the stack and the link; fails the test if packets leaked. */
 void ng_test_host_destroy(struct ng_test_host *h);
 

@@ -143,8 +143,8 @@ static void teach(struct ng_stack *st, struct ng_iface *ifc, uint32_t addr, uint
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fz_link ll = {{&fz_ops, "lan", 1500, {0}, 0, 0, 0, 0, 0, 0}};
-	struct fz_link wl = {{&fz_ops, "wan", 1500, {0}, 0, 0, 0, 0, 0, 0}};
+	struct fz_link ll = {{.ops = &fz_ops, .name = "lan", .mtu = 1500}};
+	struct fz_link wl = {{.ops = &fz_ops, .name = "wan", .mtu = 1500}};
 	struct ng_stack_config c;
 	struct ng_iface_config ic;
 	struct ng_nat_config nc;

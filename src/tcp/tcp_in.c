@@ -436,10 +436,16 @@ static bool ack_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 	if (advanced) {
 		uint64_t rtt;
 		/* RFC 7323 4.2: an ACK that advances SND.UNA gives an RTT sample from its echoed
-		 * timestamp, retransmitted data included (the echo names the copy that arrived) */
+		 * timestamp, retransmitted data included (the echo names the copy that arrived).
+		 * One sample per flight, as RFC 6298's gains assume (RFC 7323 appendix G: with a
+		 * sample per ACK RTTVAR would decay within one round trip and the RTO with it) */
 		if (c->ts.ok && seg->h.opt.ts_ok && seg->h.opt.tsecr &&
-		    tcp_ts_rtt(&c->ts, seg->h.opt.tsecr, c->st->now, &rtt))
+		    (!c->ts_rtt_wait || tcp_seq_geq(ack, c->ts_rtt_seq)) &&
+		    tcp_ts_rtt(&c->ts, seg->h.opt.tsecr, c->st->now, &rtt)) {
 			tcp_rtt_sample(c, rtt);
+			c->ts_rtt_wait = true;
+			c->ts_rtt_seq = c->snd_max;
+		}
 		new_ack(c, ack);
 	}
 	if (c->sack_ok)

@@ -170,6 +170,8 @@ struct ng_tcp_sock {
 
 	/* timestamps (RFC 7323) and SACK (RFC 2018 / RFC 6675), negotiated on the SYNs */
 	struct tcp_ts ts;
+	bool ts_rtt_wait;    /* an RTT sample from TSecr was taken this flight ... */
+	uint32_t ts_rtt_seq; /* ... and the next waits for an ACK of this */
 	bool sack_ok;
 	struct tcp_sack_rx sack_rx;       /* receiver: blocks reported last */
 	struct tcp_sack_arrival sack_arr; /* receiver: the segment the next ACK answers */

@@ -172,6 +172,8 @@ static void rexmt_fire(struct ng_timer *t, uint64_t now)
 	if (c->backoff < 16)
 		c->backoff++;
 	c->rtt_timing = false; /* Karn's rule */
+	/* timestamps measure retransmissions correctly: the next ACK gives a sample (RFC 7323 4) */
+	c->ts_rtt_wait = false;
 	if (c->state == NG_TCP_SYN_SENT || c->state == NG_TCP_SYN_RECEIVED) {
 		/* RFC 6298 5.7: if the SYN is lost, the RTO after the handshake is 3 s */
 		tcp_send_syn(c);

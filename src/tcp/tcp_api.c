@@ -223,6 +223,22 @@ void ng_tcp_test_set_isn(struct ng_stack *st, bool fixed, uint32_t isn)
 	tcp_of(st)->isn_value = isn;
 }
 
+/* TIME_WAIT needs only the connection block: give its rings back, since their memory counts
+ * against cfg.tcp_mem_max and a busy server holds thousands of connections in TIME_WAIT (every
+ * byte we sent was acknowledged before TIME_WAIT, and no data is accepted there). The receive
+ * ring stays while the application still holds the socket with bytes unread. */
+static void tcp_trim_rings(struct ng_tcp_sock *c)
+{
+	struct ng_tcp *t = tcp_of(c->st);
+
+	t->mem_used -= c->sb.size;
+	tcp_ring_release(&c->sb);
+	if (!c->owned || c->rb.len == 0) {
+		t->mem_used -= c->rb.size;
+		tcp_ring_release(&c->rb);
+	}
+}
+
 /* The only place a connection changes state: records FROM -> TO and CAUSE in the trace hook
  * and the debug log, and keeps the connection count, the table and the timers in step. */
 void tcp_set_state(struct ng_tcp_sock *c, enum ng_tcp_state to, const char *cause)
@@ -249,6 +265,7 @@ void tcp_set_state(struct ng_tcp_sock *c, enum ng_tcp_state to, const char *caus
 		ng_timer_cancel(st->timers, &c->rexmt);
 		c->persist = false;
 		tcp_keep_arm(c);
+		tcp_trim_rings(c);
 	}
 	if (st->log.fn && st->log.level >= NG_LOG_DEBUG) {
 		char a[16], b[16];
@@ -667,6 +684,8 @@ void ng_tcp_close(struct ng_tcp_sock *s)
 	ng_tcp_shutdown(s);
 	if (s->state == NG_TCP_FIN_WAIT_2)
 		tcp_keep_arm(s);
+	else if (s->state == NG_TCP_TIME_WAIT)
+		tcp_trim_rings(s);
 	tcp_finish(s);
 }
 

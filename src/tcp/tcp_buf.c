@@ -27,6 +27,8 @@ void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint3
 {
 	uint32_t pos = r->head + off, first;
 
+	if (!len) /* also keeps memcpy away from a released (NULL) ring */
+		return;
 	if (pos >= r->size)
 		pos -= r->size;
 	first = NG_MIN(len, r->size - pos);
@@ -40,6 +42,8 @@ void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, void *out, uint32_
 {
 	uint32_t pos = r->head + off, first;
 
+	if (!len)
+		return;
 	if (pos >= r->size)
 		pos -= r->size;
 	first = NG_MIN(len, r->size - pos);

@@ -515,7 +515,11 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	uint8_t fl = seg->h.flags;
 	uint32_t seq = seg->h.seq, len = seg->len;
 	const uint8_t *data = seg->data;
-	uint32_t wnd = c->rb.size - c->rb.len;
+	/* RCV.WND: free receive space, or in TIME_WAIT (whose ring is released) what is left of
+	 * the window last advertised */
+	uint32_t wnd = c->rb.buf
+	                   ? c->rb.size - c->rb.len
+	                   : (tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0);
 	bool syn = fl & NG_TCP_SYN, fin = fl & NG_TCP_FIN;
 
 	/* simultaneous open: the peer's SYN+ACK crossed ours; its SYN is the one we already took,

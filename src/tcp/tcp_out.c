@@ -18,6 +18,9 @@ uint32_t tcp_rcv_window(const struct ng_tcp_sock *c)
 	uint32_t cur = tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t thresh = NG_MIN(c->rb.size / 2, c->rcv_mss);
 
+	if (!c->rb.buf) /* TIME_WAIT released the ring: the right edge stays where it was */
+		return cur;
+
 	if (space > cur && space - cur < thresh)
 		space = cur;
 	return NG_MIN(space, 65535u << c->rcv_wscale);

@@ -196,6 +196,42 @@ static void test_memory_bound(void **state)
 	th_fini(&t); /* the stack frees the connections still held */
 }
 
+/* Connections in TIME_WAIT hold no buffer memory: a server that closes first keeps accepting
+ * new connections while the old ones wait out 2*MSL, even with room for only two connections'
+ * buffers. */
+static void test_time_wait_frees_buffers(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *l;
+	struct ng_tcp_sockopts so = {.sndbuf = 8192, .rcvbuf = 8192};
+	(void)state;
+
+	th_init(&t, 66);
+	t.st->cfg.tcp_mem_max = 2 * 16384;
+	ng_tcp_test_set_isn(t.st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t.st, 0, 80, 8, th_accept, &t, &so, &l), 0);
+	for (uint16_t i = 0; i < 6; i++) {
+		uint16_t port = (uint16_t)(41000 + i);
+		t.accepted = NULL;
+		th_send(&t, port, 80, 100, 0, S, 65535, NULL, 0);
+		th_expect(&t, &s, S | A, 2000, 101, 0);
+		th_send(&t, port, 80, 101, 2001, A, 65535, NULL, 0);
+		assert_non_null(t.accepted);
+		ng_tcp_close(t.accepted); /* the server closes first */
+		th_expect(&t, &s, F | A, 2001, 101, 0);
+		th_send(&t, port, 80, 101, 2002, A, 65535, NULL, 0);
+		th_send(&t, port, 80, 101, 2002, F | A, 65535, NULL, 0);
+		th_expect(&t, &s, A, 2002, 102, 0);
+		assert_int_equal(th_last_state(&t), NG_TCP_TIME_WAIT);
+	}
+	assert_int_equal(t.naccepted, 6);
+	assert_int_equal(ng_tcp_count(t.st), 6); /* all six wait in TIME_WAIT */
+	assert_int_equal(ng_stack_stats(t.st)->drops[NG_DROP_TCP_NOCONN], 0);
+	ng_tcp_close(l);
+	th_fini(&t);
+}
+
 /* A connection the application closed waits in FIN_WAIT_2 at most 2*MSL for the peer's FIN. */
 static void test_orphan_fin_wait_2(void **state)
 {
@@ -290,10 +326,15 @@ static void test_user_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_time_wait_reopen), cmocka_unit_test(test_rfc5961_rst),
-	    cmocka_unit_test(test_icmp_errors),      cmocka_unit_test(test_isn),
-	    cmocka_unit_test(test_memory_bound),     cmocka_unit_test(test_orphan_fin_wait_2),
-	    cmocka_unit_test(test_trace_and_log),    cmocka_unit_test(test_user_timeout),
+	    cmocka_unit_test(test_time_wait_reopen),
+	    cmocka_unit_test(test_rfc5961_rst),
+	    cmocka_unit_test(test_icmp_errors),
+	    cmocka_unit_test(test_isn),
+	    cmocka_unit_test(test_memory_bound),
+	    cmocka_unit_test(test_time_wait_frees_buffers),
+	    cmocka_unit_test(test_orphan_fin_wait_2),
+	    cmocka_unit_test(test_trace_and_log),
+	    cmocka_unit_test(test_user_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

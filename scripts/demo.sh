@@ -94,5 +94,5 @@ step "ladder diagram of the port-forwarded connection, from natgate's own captur
 kill "${PIDS[0]}" 2>/dev/null; wait "${PIDS[0]}" 2>/dev/null
 ls "$TMP"/demo*.pcap >/dev/null 2>&1 || fail "no capture written"
 cap=$(ls "$TMP"/demo*wan*.pcap "$TMP"/demo.pcap 2>/dev/null | head -1)
-"$BIN/natgate" trace "$cap" --port 8080 --absolute || fail "natgate trace failed"
+"$BIN/natgate" trace "$cap" --port 8080 || fail "natgate trace failed"
 step "done: all namespaces and processes are removed"

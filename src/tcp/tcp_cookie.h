@@ -4,6 +4,21 @@
  * with the connection's essentials encoded in its ISN (and, with timestamps, in the low bits of
  * its TSval), and creates the connection only when an ACK returns a valid cookie.
  * Pure functions: the caller passes the key, the time and the segment fields.
+ *
+ * Using it from the core (learnt by running it there: tests/sim/test_tcp_many with cookies on
+ * failed seeds 4 and 78 until the first two were handled):
+ * - A duplicate of a SYN can arrive after a cookie answered the first copy and after the queue
+ *   drained: it makes an ordinary child in SYN_RECEIVED with another ISS, while the peer took
+ *   the cookie. When that child gets an ACK that does not fit its ISS, check it as a cookie
+ *   before answering with a RST, and if valid become the cookie's connection (its ISN and the
+ *   options the cookie kept, which are all the peer saw).
+ * - If the peer's first ACK is lost, its next segments carry SEG.SEQ != ISN + 1 and fail the
+ *   check; a RST for them kills a connection the peer thinks is up. While cookies are out
+ *   (within 2 periods of the last one sent) drop such ACKs silently: the peer's retransmission
+ *   from ISN + 1 validates.
+ * - Take no RTT sample from the cookie handshake: the cookie TSval is up to 31 ticks below the
+ *   clock. The connection's timestamp offset must be the one the cookie TSval was made with.
+ * - Without timestamps the peer's window scale cannot be kept: offer no WS option then.
  */
 #ifndef NG_TCP_COOKIE_H
 #define NG_TCP_COOKIE_H

@@ -30,6 +30,7 @@ void ng_stack_config_default(struct ng_stack_config *c)
 	c->tcp_syn_retries = 6;
 	c->tcp_retries = 12;
 	c->tcp_delack_ns = 40 * NG_NS_PER_MS;
+	c->tcp_rfc5961 = true;
 }
 
 /* Allocate a stack and every pool it will use; 0 or a negative error (nothing leaks). */

@@ -99,6 +99,11 @@ enum ng_drop {
 	X(TCP_RST_TX, "tcp resets sent")                                                           \
 	X(TCP_ACTIVE_OPENS, "tcp active opens")                                                    \
 	X(TCP_PASSIVE_OPENS, "tcp passive opens")                                                  \
+	X(TCP_CHALLENGE_ACK, "tcp challenge acks sent (RFC 5961)")                                 \
+	X(TCP_CHALLENGE_LIMITED, "tcp challenge acks suppressed by the rate limit")                \
+	X(TCP_SYNCOOKIE_TX, "tcp syn cookies sent")                                                \
+	X(TCP_SYNCOOKIE_OK, "tcp syn cookies validated")                                           \
+	X(TCP_SYNCOOKIE_BAD, "tcp syn cookie acks rejected")                                       \
 	X(NAT_FLOWS_CREATED, "nat flows created")                                                  \
 	X(NAT_FLOWS_EXPIRED, "nat flows expired")                                                  \
 	X(NAT_TRANSLATED_OUT, "nat packets translated outbound")                                   \

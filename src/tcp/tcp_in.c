@@ -64,6 +64,8 @@ static void take_syn_options(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 	tcp_setup_mss(c, seg->h.opt.mss_ok, seg->h.opt.mss);
 }
 
+static bool cookie_rescue(struct ng_tcp_sock *c, const struct tcp_seg *seg);
+
 /* The handshake completed. */
 static void established(struct ng_tcp_sock *c, const char *cause)
 {
@@ -215,13 +217,25 @@ static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t s
 enum rst_verdict { RST_ACCEPT, RST_CHALLENGE, RST_IGNORE };
 
 /* RFC 9293 3.10.7.4 step 2: an in-window RST (the acceptability test already passed) resets
- * the connection. With cfg.tcp_rfc5961 only an exact match SEG.SEQ == RCV.NXT does; any other
- * in-window RST draws a challenge ACK (RFC 5961 3.2). */
+ * the connection. With cfg.tcp_rfc5961 (the default) only an exact match SEG.SEQ == RCV.NXT
+ * does; any other in-window RST draws a challenge ACK (RFC 5961 3.2). */
 static enum rst_verdict tcp_rst_check(const struct ng_tcp_sock *c, const struct tcp_seg *seg)
 {
-	if (c->st->cfg.tcp_rfc5961 && seg->h.seq != c->rcv_nxt)
+	if (!c->st->cfg.tcp_rfc5961)
+		return RST_ACCEPT;
+	/* the window as last advertised, at least one (a RST is acceptable at RCV.NXT even
+	 * when the window is zero) */
+	uint32_t wnd = NG_MAX(c->rcv_adv - c->rcv_nxt, 1u);
+	if (tcp_seq_lt(c->rcv_adv, c->rcv_nxt))
+		wnd = 1;
+	switch (tcp_5961_rst(c->rcv_nxt, wnd, seg->h.seq)) {
+	case TCP_5961_ACCEPT:
+		return RST_ACCEPT;
+	case TCP_5961_CHALLENGE:
 		return RST_CHALLENGE;
-	return RST_ACCEPT;
+	default:
+		return RST_IGNORE;
+	}
 }
 
 /* Step 2: a RST that passed the acceptability test. */
@@ -419,9 +433,18 @@ static bool ack_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 	uint32_t ack = seg->h.ack, seq = seg->h.seq;
 	uint32_t wnd = (uint32_t)seg->h.win << c->snd_wscale;
 
-	/* RFC 5961 5.2 (blind data injection) slots in here: an ACK below SND.UNA - MAX.SND.WND
-	 * is dropped with a challenge ACK */
-	if (tcp_seq_gt(ack, c->snd_max)) {
+	/* RFC 5961 5.2 (blind data injection): the ACK value must lie in
+	 * [SND.UNA - MAX.SND.WND, SND.NXT] (SND.NXT: the highest sent, our SND.MAX); outside it
+	 * the segment is dropped with a (rate-limited) challenge ACK. Below SND.UNA but within
+	 * is an old duplicate: the ACK field is ignored below, the rest is taken. */
+	if (c->st->cfg.tcp_rfc5961) {
+		if (tcp_5961_ack(c->snd_una, c->snd_max, c->max_sndwnd, ack) ==
+		    TCP_5961_CHALLENGE) {
+			ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
+			tcp_send_challenge_ack(c);
+			return false;
+		}
+	} else if (tcp_seq_gt(ack, c->snd_max)) {
 		/* acknowledges something not yet sent: ACK and drop */
 		c->ack_now = true;
 		ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
@@ -599,12 +622,15 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 		rst_in(c, seg);
 		return;
 	}
-	/* step 4: SYN in a synchronized state (RFC 9293 / RFC 5961 4) */
+	/* step 4: SYN in a synchronized state (RFC 9293 / RFC 5961 4): whatever its sequence
+	 * number, a challenge ACK; a passive SYN_RECEIVED goes back to LISTEN (RFC 9293) */
 	if (syn) {
 		if (c->state == NG_TCP_SYN_RECEIVED && c->passive) {
 			tcp_drop(c, 0, "rcv SYN in SYN_RECEIVED");
 			return;
 		}
+		if (tcp_5961_syn(c->state) == TCP_5961_CHALLENGE)
+			ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
 		tcp_send_challenge_ack(c);
 		return;
 	}
@@ -614,7 +640,8 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 		return;
 	}
 	if (c->state == NG_TCP_SYN_RECEIVED) {
-		if (tcp_seq_gt(seg->h.ack, c->snd_una) && tcp_seq_leq(seg->h.ack, c->snd_max)) {
+		if ((tcp_seq_gt(seg->h.ack, c->snd_una) && tcp_seq_leq(seg->h.ack, c->snd_max)) ||
+		    cookie_rescue(c, seg)) {
 			if (c->retries == 0)
 				tcp_rtt_sample(c, c->st->now - c->rtt_ts);
 			c->snd_una = seg->h.ack;
@@ -717,6 +744,165 @@ static void syn_sent_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	tcp_rexmt_arm(c);
 }
 
+/* The SYN cookie key: the stack's secret through its own derivation, so that cookies and
+ * ISNs never share a key (tcp_cookie.h). */
+static void cookie_key(const struct ng_stack *st, uint8_t key[16])
+{
+	static const char tag[2][16] = {"syncookie key 0", "syncookie key 1"};
+	uint64_t a = ng_siphash(st->secret, tag[0], sizeof(tag[0]));
+	uint64_t b = ng_siphash(st->secret, tag[1], sizeof(tag[1]));
+	memcpy(key, &a, 8);
+	memcpy(key + 8, &b, 8);
+}
+
+/* The window shift a child of L would use: the one tcp_conn_new computes from the receive
+ * buffer (RFC 7323 2.3), so that a cookie's SYN+ACK promises what the connection keeps. */
+static uint8_t cookie_rcv_wscale(const struct ng_tcp_sock *l, uint32_t *rbuf)
+{
+	uint32_t rb = l->opts.rcvbuf ? l->opts.rcvbuf : TCP_DEFAULT_BUF;
+	uint8_t ws = 0;
+
+	rb = NG_MIN(NG_MAX(rb, (uint32_t)TCP_MIN_BUF), 1u << 30);
+	while (ws < TCP_MAX_WSCALE && (rb >> ws) > 65535)
+		ws++;
+	*rbuf = rb;
+	return ws;
+}
+
+static void cookie_adopt(struct ng_tcp_sock *c, const struct tcp_seg *seg,
+                         const struct tcp_cookie_opts *op);
+
+static struct tcp_cookie_tuple cookie_tuple(const struct tcp_seg *seg)
+{
+	return (struct tcp_cookie_tuple){
+	    .laddr = seg->dst, .raddr = seg->src, .lport = seg->h.dport, .rport = seg->h.sport};
+}
+
+/* RFC 4987 3.6: the SYN queue of L is full, so answer SEG statelessly: a SYN+ACK whose ISN
+ * encodes the peer's MSS (from the table) and, when the SYN carried timestamps, whose TSval
+ * carries its window scale and SACK-permitted. Nothing is kept. */
+static void cookie_syn(struct ng_stack *st, struct ng_tcp_sock *l, const struct tcp_seg *seg)
+{
+	struct tcp_cookie_tuple tu = cookie_tuple(seg);
+	struct tcp_cookie_opts o = {0};
+	struct tcp_ts ts;
+	uint8_t key[16], ws;
+	uint32_t isn, rb, mtu, our_mss, tsval = 0;
+
+	o.mss = seg->h.opt.mss_ok ? seg->h.opt.mss : TCP_DEFAULT_MSS;
+	o.ts_ok = seg->h.opt.ts_ok && !l->opts.no_timestamps;
+	o.ws_ok = o.ts_ok && seg->h.opt.ws_ok;
+	o.ws = o.ws_ok ? NG_MIN(seg->h.opt.ws, TCP_MAX_WSCALE) : 0;
+	o.sack_ok = o.ts_ok && seg->h.opt.sack_permitted && !l->opts.no_sack;
+	cookie_key(st, key);
+	isn = tcp_cookie_isn(key, &tu, seg->h.seq, st->now, &o);
+	if (o.ts_ok) {
+		/* the TSval on the clock the connection will use (RFC 7323 5.4 offset) */
+		tcp_ts_init(&ts, tcp_ts_offset(st->secret, tu.laddr, tu.lport, tu.raddr, tu.rport));
+		tsval = tcp_cookie_tsval(tcp_ts_now(&ts, st->now), &o);
+	}
+	ws = cookie_rcv_wscale(l, &rb);
+	mtu = ng_ipv4_mtu_to(st, seg->src);
+	our_mss = mtu > NG_TCP_HLEN + TCP_MIN_MSS ? mtu - NG_TCP_HLEN : TCP_DEFAULT_MSS;
+	ng_count(st, NG_CNT_TCP_SYNCOOKIE_TX, 1);
+	l->cookie_ns = st->now + 1;
+	tcp_send_cookie_synack(st, seg, isn, &o, (uint16_t)NG_MIN(our_mss, 65535u), ws,
+	                       (uint16_t)NG_MIN(rb, 65535u), tsval);
+}
+
+/* RFC 4987 3.6: an ACK for listener L that may complete a cookie handshake. If SEG.ACK - 1 is
+ * a valid cookie for SEG.SEQ - 1, the connection is created from what the cookie recorded and
+ * SEG goes through the SYN_RECEIVED rules, which make it ESTABLISHED (and take any data it
+ * carries). True if SEG was taken. */
+static bool cookie_ack(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_seg *seg)
+{
+	struct tcp_cookie_tuple tu = cookie_tuple(seg);
+	struct tcp_cookie_opts o;
+	struct ng_tcp_sock *c;
+	uint8_t key[16];
+
+	cookie_key(st, key);
+	if (!tcp_cookie_check(key, &tu, seg->h.seq, seg->h.ack, st->now, seg->h.opt.ts_ok,
+	                      seg->h.opt.tsecr, &o)) {
+		ng_count(st, NG_CNT_TCP_SYNCOOKIE_BAD, 1);
+		return false;
+	}
+	c = tcp_conn_new(st, &l->opts, seg->dst, seg->h.dport, seg->src, seg->h.sport);
+	if (!c) {
+		ng_drop_count(st, NG_DROP_TCP_NOCONN);
+		return true;
+	}
+	ng_count(st, NG_CNT_TCP_SYNCOOKIE_OK, 1);
+	c->passive = true;
+	c->parent = l;
+	l->pending++;
+	c->state = NG_TCP_LISTEN;
+	c->irs = seg->h.seq - 1;
+	c->rcv_nxt = seg->h.seq;
+	c->read_seq = c->rcv_nxt;
+	c->rcv_adv = c->rcv_nxt;
+	c->last_ack_sent = c->rcv_nxt;
+	cookie_adopt(c, seg, &o);
+	/* no RTT sample from the handshake (we kept no send time): RFC 6298 5.7's 3 s RTO
+	 * until the first real sample */
+	c->retries = 1;
+	tcp_set_state(c, NG_TCP_SYN_RECEIVED, "rcv ACK with SYN cookie");
+	ng_count(st, NG_CNT_TCP_PASSIVE_OPENS, 1);
+	sync_input(c, seg);
+	tcp_finish(c);
+	return true;
+}
+
+/* Take what a valid cookie O recorded into C: the options its SYN+ACK offered and the send
+ * sequence space from its ISN (SEG.ACK - 1). */
+static void cookie_adopt(struct ng_tcp_sock *c, const struct tcp_seg *seg,
+                         const struct tcp_cookie_opts *op)
+{
+	struct tcp_cookie_opts o = *op;
+
+	c->sack_ok = o.sack_ok;
+	c->ts.ok = o.ts_ok && seg->h.opt.ts_ok;
+	if (c->ts.ok)
+		tcp_ts_take_syn(&c->ts, seg->h.opt.tsval, c->st->now);
+	if (o.ws_ok) {
+		c->ws_ok = true;
+		c->snd_wscale = NG_MIN(o.ws, TCP_MAX_WSCALE);
+	} else {
+		c->ws_ok = false;
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	tcp_setup_mss(c, true, o.mss);
+	c->iss = seg->h.ack - 1;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->sbuf_seq = c->iss + 1;
+	c->recover = c->iss;
+	c->snd_wl1 = seg->h.seq;
+}
+
+/* A passive child in SYN_RECEIVED got an ACK that is not for its SYN+ACK. If it completes a
+ * cookie handshake of the same SYN instead (the SYN arrived twice, once with the queue full:
+ * a duplicate or a retransmission, and the peer took the cookie SYN+ACK), the child takes the
+ * cookie's ISN and options rather than resetting the peer. True if it did. */
+static bool cookie_rescue(struct ng_tcp_sock *c, const struct tcp_seg *seg)
+{
+	struct tcp_cookie_tuple tu = cookie_tuple(seg);
+	struct tcp_cookie_opts o;
+	uint8_t key[16];
+
+	if (!c->passive || !c->parent || !c->parent->cookie_ns || seg->h.seq != c->rcv_nxt)
+		return false;
+	cookie_key(c->st, key);
+	if (!tcp_cookie_check(key, &tu, seg->h.seq, seg->h.ack, c->st->now, seg->h.opt.ts_ok,
+	                      seg->h.opt.tsecr, &o))
+		return false;
+	ng_count(c->st, NG_CNT_TCP_SYNCOOKIE_OK, 1);
+	cookie_adopt(c, seg, &o);
+	c->retries = 1;
+	return true;
+}
+
 /* RFC 9293 3.10.7.2: a segment for a listener. MIN_ISS (if not 0) is the sequence number the
  * new ISS must exceed (the previous incarnation's, when a SYN reopens a TIME_WAIT). */
 static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_seg *seg,
@@ -730,6 +916,16 @@ static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_
 		return;
 	}
 	if (fl & NG_TCP_ACK) {
+		if (!(fl & NG_TCP_SYN) && cookie_ack(st, l, seg))
+			return;
+		/* while cookies are live, an ACK that fails the check may be a cookie
+		 * connection's later segment whose first (the one carrying SEG.SEQ = ISN + 1)
+		 * was lost: drop it quietly, the peer's retransmission of that first segment
+		 * completes the handshake; a RST would kill the connection */
+		if (l->cookie_ns && st->now + 1 - l->cookie_ns < 2 * TCP_COOKIE_PERIOD_NS) {
+			ng_drop_count(st, NG_DROP_TCP_UNACCEPTABLE);
+			return;
+		}
 		tcp_send_rst_reply(st, seg);
 		ng_drop_count(st, NG_DROP_TCP_UNACCEPTABLE);
 		return;
@@ -738,9 +934,10 @@ static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_
 		ng_drop_count(st, NG_DROP_TCP_UNACCEPTABLE);
 		return;
 	}
-	/* SYN cookies (RFC 4987) would answer here instead of dropping */
+	/* RFC 4987 3.6: with the SYN queue full, a SYN cookie answers instead of a child */
 	if (l->pending >= l->backlog) {
 		ng_drop_count(st, NG_DROP_TCP_BACKLOG);
+		cookie_syn(st, l, seg);
 		return;
 	}
 	c = tcp_conn_new(st, &l->opts, seg->dst, seg->h.dport, seg->src, seg->h.sport);

@@ -75,6 +75,8 @@ struct tcp_range {
 
 /* SACK (tcp_sack.c) and timestamps (tcp_ts.c): they need struct tcp_range and the sequence
  * comparisons above. */
+#include "tcp/tcp_cookie.h"
+#include "tcp/tcp_rfc5961.h"
 #include "tcp/tcp_sack.h"
 #include "tcp/tcp_ts.h"
 
@@ -89,6 +91,7 @@ struct ng_tcp_sock {
 	/* listener: children in SYN_RECEIVED count against the backlog until accepted */
 	struct ng_tcp_sock *parent;
 	unsigned backlog, pending;
+	uint64_t cookie_ns; /* listener: when it last answered with a SYN cookie (0: never) */
 	ng_tcp_accept_fn accept;
 	void *accept_ctx;
 	bool accept_pending; /* child: hand to the listener's accept callback */
@@ -206,7 +209,12 @@ struct ng_tcp {
 	void *trace_ctx;
 	bool isn_fixed; /* tests: every ISN is ISN_VALUE */
 	uint32_t isn_value;
+	/* RFC 5961 7: challenge ACKs of the whole stack share one bucket (set up on first use) */
+	struct tcp_chal_limit chal;
+	bool chal_init;
 };
+
+#define TCP_CHALLENGE_PER_SEC 1000 /* challenge ACKs per second per stack (RFC 5961 7) */
 
 /* A parsed incoming segment. */
 struct tcp_seg {
@@ -275,6 +283,10 @@ uint32_t tcp_retransmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len);
 /* RFC 5961 challenge ACK (and the plain ACK RFC 9293 asks for on unacceptable segments). */
 void tcp_send_challenge_ack(struct ng_tcp_sock *c);
 void tcp_send_syn(struct ng_tcp_sock *c);
+/* RFC 4987: the stateless SYN+ACK answering SEG with cookie ISN and TSVAL (tcp_cookie.h). */
+void tcp_send_cookie_synack(struct ng_stack *st, const struct tcp_seg *seg, uint32_t isn,
+                            const struct tcp_cookie_opts *o, uint16_t our_mss, uint8_t rcv_wscale,
+                            uint16_t win, uint32_t tsval);
 /* RST on C with SEQ = SND.NXT. */
 void tcp_send_rst(struct ng_tcp_sock *c);
 /* RFC 9293 3.10.7.1: the RST answering SEG when no connection exists. */

@@ -239,10 +239,24 @@ static bool sack_output(struct ng_tcp_sock *c)
 	return sent;
 }
 
-/* RFC 5961 3.2 / 4.2 / 5.2 challenge ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. RFC 9293 asks for
- * the same segment when a segment is unacceptable. Rate limiting slots in here. */
+/* RFC 5961 3.2 / 4.2 / 5.2 challenge ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, subject to the
+ * stack-wide token bucket of RFC 5961 7 (TCP_CHALLENGE_PER_SEC, its cost jittered from the
+ * stack's generator so an off-path observer cannot count it, CVE-2016-5696). Sent and
+ * suppressed ones are counted. */
 void tcp_send_challenge_ack(struct ng_tcp_sock *c)
 {
+	struct ng_stack *st = c->st;
+	struct ng_tcp *t = tcp_of(st);
+
+	if (!t->chal_init) {
+		tcp_chal_limit_init(&t->chal, TCP_CHALLENGE_PER_SEC, st->now);
+		t->chal_init = true;
+	}
+	if (!tcp_chal_allow(&t->chal, st->now, (uint32_t)ng_rng_next(&st->rng) | 1)) {
+		ng_count(st, NG_CNT_TCP_CHALLENGE_LIMITED, 1);
+		return;
+	}
+	ng_count(st, NG_CNT_TCP_CHALLENGE_ACK, 1);
 	tcp_send_ack(c);
 }
 
@@ -253,6 +267,38 @@ void tcp_send_syn(struct ng_tcp_sock *c)
 	if (c->state == NG_TCP_SYN_RECEIVED)
 		fl |= NG_TCP_ACK;
 	tcp_xmit(c, c->iss, 0, fl);
+}
+
+/* RFC 4987 3.6: the SYN+ACK of a SYN cookie, sent with no connection block: <SEQ=ISN>
+ * <ACK=SEG.SEQ+1><CTL=SYN,ACK>, our MSS and window, and only the options the cookie can
+ * remember (WS and SACK-permitted ride in the TSval, so without timestamps neither is
+ * offered). */
+void tcp_send_cookie_synack(struct ng_stack *st, const struct tcp_seg *seg, uint32_t isn,
+                            const struct tcp_cookie_opts *o, uint16_t our_mss, uint8_t rcv_wscale,
+                            uint16_t win, uint32_t tsval)
+{
+	struct ng_tcp_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.sport = seg->h.dport;
+	h.dport = seg->h.sport;
+	h.seq = isn;
+	h.ack = seg->h.seq + 1;
+	h.flags = NG_TCP_SYN | NG_TCP_ACK;
+	h.win = win;
+	h.opt.mss_ok = true;
+	h.opt.mss = our_mss;
+	if (o->ts_ok) {
+		h.opt.ts_ok = true;
+		h.opt.tsval = tsval;
+		h.opt.tsecr = seg->h.opt.tsval;
+		if (o->ws_ok) {
+			h.opt.ws_ok = true;
+			h.opt.ws = rcv_wscale;
+		}
+		h.opt.sack_permitted = o->sack_ok;
+	}
+	emit(st, seg->dst, seg->src, &h, NULL, 0, 0);
 }
 
 /* Reset a synchronized connection: <SEQ=SND.MAX><ACK=RCV.NXT><CTL=RST,ACK>. SND.MAX rather

@@ -89,8 +89,8 @@ static void test_time_wait_reopen(void **state)
 	th_fini(&t);
 }
 
-/* With cfg.tcp_rfc5961 a RST must hit RCV.NXT exactly; an in-window one draws a challenge ACK
- * (RFC 5961 3.2). */
+/* With cfg.tcp_rfc5961 (the default) a RST must hit RCV.NXT exactly; an in-window one draws a
+ * challenge ACK (RFC 5961 3.2). */
 static void test_rfc5961_rst(void **state)
 {
 	struct th t;
@@ -109,6 +109,137 @@ static void test_rfc5961_rst(void **state)
 	assert_int_equal(ng_tcp_get_state(c), NG_TCP_CLOSED);
 	assert_int_equal(ng_tcp_error(c), -NG_ECONNRESET);
 	ng_tcp_close(c);
+	th_fini(&t);
+}
+
+/* RFC 5961 7: challenge ACKs share a per-stack bucket of about TCP_CHALLENGE_PER_SEC a second
+ * (each costs 1/2..3/2 of 1/rate): a burst of in-window RSTs at one instant draws a bounded
+ * number, the rest are counted as suppressed, and a second later the budget is back. RFC 5961
+ * 5.2: an ACK of data never sent or below SND.UNA - MAX.SND.WND draws a challenge ACK and its
+ * payload is not taken. */
+static void test_rfc5961_limit_and_ack(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *c;
+	uint16_t lp;
+	unsigned acks = 0;
+	const uint64_t *cnt;
+	(void)state;
+
+	th_init(&t, 63);
+	c = th_client(&t, &lp, NULL, 65535, NULL);
+	cnt = ng_stack_stats(t.st)->counters;
+	for (unsigned i = 0; i < 3000; i++) {
+		th_send(&t, 80, lp, 2001 + 100, 0, R, 0, NULL, 0);
+		while (th_pop(&t, &s)) {
+			assert_int_equal(s.h.flags, A);
+			assert_int_equal(s.h.seq, 101);
+			assert_int_equal(s.h.ack, 2001);
+			acks++;
+		}
+	}
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_ESTABLISHED);
+	assert_int_equal(cnt[NG_CNT_TCP_CHALLENGE_ACK], acks);
+	assert_int_equal(cnt[NG_CNT_TCP_CHALLENGE_ACK] + cnt[NG_CNT_TCP_CHALLENGE_LIMITED], 3000);
+	assert_true(acks >= 600 && acks <= 2000);
+	th_advance(&t, NG_NS_PER_SEC);
+	while (th_pop(&t, &s))
+		;
+	th_send(&t, 80, lp, 2001 + 100, 0, R, 0, NULL, 0);
+	th_expect(&t, &s, A, 101, 2001, 0);
+	/* ACK of unsent data, and one far below SND.UNA: challenge ACK, data dropped */
+	th_send(&t, 80, lp, 2001, 5000, A, 65535, "abc", 3);
+	th_expect(&t, &s, A, 101, 2001, 0);
+	th_send(&t, 80, lp, 2001, 101 - 70000, A, 65535, "abc", 3);
+	th_expect(&t, &s, A, 101, 2001, 0);
+	assert_int_equal(ng_tcp_recv_avail(c), 0);
+	/* a plausible old ACK (within MAX.SND.WND below SND.UNA) still delivers its data */
+	th_send(&t, 80, lp, 2001, 100, A, 65535, "abc", 3);
+	assert_int_equal(ng_tcp_recv_avail(c), 3);
+	ng_tcp_abort(c);
+	th_fini(&t);
+}
+
+/* RFC 4987 3.6: with a backlog of 1 and one child half-open, a second SYN (MSS 1460, WS 7,
+ * SACK, timestamps) is answered statelessly with a cookie SYN+ACK (MSS, WS and SACK offered,
+ * the connection count unchanged); a forged ACK (cookie off by one) is refused with a RST and
+ * creates nothing (and draws no RST while cookies are live: it may be a later segment of a
+ * cookie connection whose first was lost); the genuine ACK, carrying data, creates an ESTABLISHED
+ * connection with the decoded MSS, WS and SACK that is accepted and transfers data both ways. */
+static void test_syn_cookie(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *l, *c;
+	struct ng_tcp_opts o = {0};
+	uint32_t cookie, tsval;
+	char buf[16];
+	(void)state;
+
+	th_init(&t, 64);
+	ng_tcp_test_set_isn(t.st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t.st, 0, 80, 1, th_accept, &t, NULL, &l), 0);
+	th_send(&t, 1001, 80, 100, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, 2000, 101, 0);
+	assert_int_equal(ng_tcp_count(t.st), 1);
+
+	o.mss_ok = true;
+	o.mss = 1460;
+	o.ws_ok = true;
+	o.ws = 7;
+	o.sack_permitted = true;
+	o.ts_ok = true;
+	o.tsval = 5000;
+	th_send_opt(&t, 1002, 80, 7000, 0, S, 65535, NULL, 0, &o, 0);
+	th_expect(&t, &s, S | A, s.h.seq, 7001, 0);
+	cookie = s.h.seq;
+	assert_int_not_equal(cookie, 2000); /* not the (fixed) ISN: a cookie */
+	assert_true(s.h.opt.mss_ok && s.h.opt.ws_ok && s.h.opt.sack_permitted && s.h.opt.ts_ok);
+	assert_int_equal(s.h.opt.tsecr, 5000);
+	tsval = s.h.opt.tsval;
+	th_expect_none(&t);
+	assert_int_equal(ng_tcp_count(t.st), 1);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_SYNCOOKIE_TX], 1);
+
+	/* forged: wrong cookie */
+	memset(&o, 0, sizeof(o));
+	o.ts_ok = true;
+	o.tsval = 5001;
+	o.tsecr = tsval;
+	th_send_opt(&t, 1002, 80, 7001, cookie + 2, A, 512, "xy", 2, &o, 0);
+	th_expect_none(&t); /* dropped quietly while cookies are live */
+	assert_int_equal(ng_tcp_count(t.st), 1);
+	assert_int_equal(t.naccepted, 0);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_SYNCOOKIE_BAD], 1);
+
+	/* genuine, with two bytes of data (window 512 << 7) */
+	th_send_opt(&t, 1002, 80, 7001, cookie + 1, A, 512, "hi", 2, &o, 0);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_SYNCOOKIE_OK], 1);
+	assert_int_equal(t.naccepted, 1);
+	c = t.accepted;
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_ESTABLISHED);
+	assert_int_equal(ng_tcp_count(t.st), 2);
+	assert_true(c->sack_ok && c->ts.ok && c->ws_ok);
+	assert_int_equal(c->snd_wscale, 7);
+	assert_int_equal(c->snd_wnd, 512u << 7);
+	assert_int_equal(c->snd_mss, 1460 - 12);
+	assert_int_equal(ng_tcp_recv(c, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "hi", 2);
+	/* the data on the cookie ACK is acknowledged */
+	th_expect(&t, &s, A, cookie + 1, 7003, 0);
+	assert_int_equal(ng_tcp_send(c, "hello", 5), 5);
+	th_advance(&t, NG_NS_PER_MS);
+	th_expect(&t, &s, A | P, cookie + 1, 7003, 5);
+	assert_memory_equal(s.data, "hello", 5);
+	assert_true(s.h.opt.ts_ok);
+	assert_int_equal(s.h.opt.tsecr, 5001);
+	th_expect_none(&t);
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+	assert_int_equal(ng_tcp_count(t.st), 0);
 	th_fini(&t);
 }
 
@@ -328,6 +459,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_time_wait_reopen),
 	    cmocka_unit_test(test_rfc5961_rst),
+	    cmocka_unit_test(test_rfc5961_limit_and_ack),
+	    cmocka_unit_test(test_syn_cookie),
 	    cmocka_unit_test(test_icmp_errors),
 	    cmocka_unit_test(test_isn),
 	    cmocka_unit_test(test_memory_bound),

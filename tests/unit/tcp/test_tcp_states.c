@@ -320,8 +320,9 @@ static void test_rst_syn_received(void **state)
 }
 
 /* RST acceptance in every synchronized state: outside the window (before RCV.NXT, or beyond
- * RCV.NXT+RCV.WND) ignored; inside it the connection ends, ECONNRESET where the application
- * still expected data. */
+ * RCV.NXT+RCV.WND) ignored; inside it but not at RCV.NXT a challenge ACK
+ * <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 5961 3.2, on by default); exactly at RCV.NXT the connection
+ * ends, ECONNRESET where the application still expected data. */
 static void test_rst_synchronized_states(void **state)
 {
 	static const struct {
@@ -351,6 +352,12 @@ static void test_rst_synchronized_states(void **state)
 		th_expect_none(&t);
 		assert_int_equal(ng_tcp_get_state(c), cases[i].st);
 		th_send(&t, 80, lp, rcv + 1000, 0, R, 0, NULL, 0);
+		struct th_seg ch;
+		th_expect(&t, &ch, A, snd, rcv, 0);
+		th_expect_none(&t);
+		assert_int_equal(ng_tcp_get_state(c), cases[i].st);
+		assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_CHALLENGE_ACK], 1);
+		th_send(&t, 80, lp, rcv, 0, R, 0, NULL, 0);
 		assert_int_equal(ng_tcp_get_state(c), NG_TCP_CLOSED);
 		assert_true(th_traced(&t, cases[i].st, NG_TCP_CLOSED));
 		assert_int_equal(ng_tcp_error(c), cases[i].err);
@@ -446,7 +453,7 @@ static void test_abort_and_listener_close(void **state)
 	th_fini(&t);
 }
 
-/* The backlog bounds half-open children. */
+/* The backlog bounds half-open children; beyond it SYNs get cookies. */
 static void test_backlog(void **state)
 {
 	struct th t;
@@ -460,9 +467,12 @@ static void test_backlog(void **state)
 	assert_true(th_pop(&t, &s));
 	th_send(&t, 1002, 80, 100, 0, S, 65535, NULL, 0);
 	assert_true(th_pop(&t, &s));
+	/* the third is answered with a SYN cookie (RFC 4987), no connection block */
 	th_send(&t, 1003, 80, 100, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, s.h.seq, 101, 0);
 	th_expect_none(&t);
 	assert_int_equal(ng_stack_stats(t.st)->drops[NG_DROP_TCP_BACKLOG], 1);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_SYNCOOKIE_TX], 1);
 	assert_int_equal(ng_tcp_count(t.st), 2);
 	ng_tcp_close(l);
 	while (th_pop(&t, &s))

@@ -3,7 +3,7 @@
 set -u
 PKGS="cmake make gcc clang libc6-dev libpcap-dev libcmocka-dev pkg-config iproute2 iputils-ping
 arping tcpdump tshark socat netcat-openbsd curl python3 python3-scapy clang-format procps
-chromium"
+chromium hping3 nmap"
 # libFuzzer's runtime is only a Recommends of clang on Debian 12: name it, for images that install
 # no recommended packages.
 case $(cat /etc/debian_version 2>/dev/null) in

@@ -243,6 +243,74 @@ static void test_syn_cookie(void **state)
 	th_fini(&t);
 }
 
+/* SYN cookies without timestamps, and the two races of a lossy, duplicating network: the
+ * cookie SYN+ACK then offers neither WS nor SACK (the cookie could not keep them); a duplicate
+ * of the SYN arriving once the queue has room makes an ordinary child with another ISS, and
+ * the peer's ACK of the cookie turns that child into the cookie's connection instead of
+ * drawing a RST; a later segment whose first was lost (SEG.SEQ != ISN + 1) is dropped quietly
+ * and the retransmitted first one completes the handshake. */
+static void test_syn_cookie_races(void **state)
+{
+	struct th t;
+	struct th_seg s;
+	struct ng_tcp_sock *l, *c;
+	uint32_t cookie, cookie2;
+	(void)state;
+
+	th_init(&t, 65);
+	ng_tcp_test_set_isn(t.st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t.st, 0, 80, 1, th_accept, &t, NULL, &l), 0);
+	th_send(&t, 1001, 80, 100, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, 2000, 101, 0);
+	/* queue full: cookie, no options beyond MSS */
+	th_send(&t, 1002, 80, 7000, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, s.h.seq, 7001, 0);
+	cookie = s.h.seq;
+	assert_true(s.h.opt.mss_ok);
+	assert_false(s.h.opt.ws_ok || s.h.opt.sack_permitted || s.h.opt.ts_ok);
+	/* the first child completes: the queue has room again */
+	th_send(&t, 1001, 80, 101, 2001, A, 65535, NULL, 0);
+	assert_int_equal(t.naccepted, 1);
+	ng_tcp_abort(t.accepted);
+	th_expect(&t, &s, R | A, 2001, 101, 0);
+	/* a duplicate of the SYN: an ordinary child, ISS 2000 */
+	th_send(&t, 1002, 80, 7000, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, 2000, 7001, 0);
+	/* the peer took the cookie: its ACK turns the child into the cookie's connection */
+	th_send(&t, 1002, 80, 7001, cookie + 1, A, 65535, NULL, 0);
+	th_expect_none(&t);
+	assert_int_equal(t.naccepted, 2);
+	c = t.accepted;
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_ESTABLISHED);
+	assert_false(c->ws_ok || c->sack_ok || c->ts.ok);
+	assert_true(c->snd_mss <= 536);
+	assert_int_equal(ng_tcp_send(c, "abc", 3), 3);
+	th_advance(&t, NG_NS_PER_MS);
+	th_expect(&t, &s, A | P, cookie + 1, 7001, 3);
+	ng_tcp_abort(c);
+	th_expect(&t, &s, R | A, cookie + 4, 7001, 0);
+
+	/* fill the queue again, then a cookie whose first ACK is lost */
+	th_send(&t, 1003, 80, 300, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, 2000, 301, 0);
+	th_send(&t, 1004, 80, 9000, 0, S, 65535, NULL, 0);
+	th_expect(&t, &s, S | A, s.h.seq, 9001, 0);
+	cookie2 = s.h.seq;
+	th_send(&t, 1004, 80, 9001 + 10, cookie2 + 1, A, 65535, "0123456789", 10);
+	th_expect_none(&t);
+	assert_int_equal(t.naccepted, 2);
+	th_send(&t, 1004, 80, 9001, cookie2 + 1, A, 65535, "abcdefghij", 10);
+	assert_int_equal(t.naccepted, 3);
+	assert_int_equal(ng_tcp_get_state(t.accepted), NG_TCP_ESTABLISHED);
+	assert_int_equal(ng_tcp_recv_avail(t.accepted), 10);
+	ng_tcp_abort(t.accepted);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+	assert_int_equal(ng_tcp_count(t.st), 0);
+	th_fini(&t);
+}
+
 /* RFC 1122 4.2.3.9: port unreachable during SYN_SENT refuses the connection; host unreachable
  * is a soft error, reported if the connection then times out; an error quoting a sequence
  * number we never sent is ignored (RFC 5927). */
@@ -461,6 +529,7 @@ int main(void)
 	    cmocka_unit_test(test_rfc5961_rst),
 	    cmocka_unit_test(test_rfc5961_limit_and_ack),
 	    cmocka_unit_test(test_syn_cookie),
+	    cmocka_unit_test(test_syn_cookie_races),
 	    cmocka_unit_test(test_icmp_errors),
 	    cmocka_unit_test(test_isn),
 	    cmocka_unit_test(test_memory_bound),

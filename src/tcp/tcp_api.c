@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "net/net_internal.h"
+#include "tcp/tcp_cubic.h"
 #include "tcp/tcp_internal.h"
 
 /* States in which the peer may still send data, so a window update is worth sending. */
@@ -106,7 +107,7 @@ static struct ng_tcp_sock *slot_take(struct ng_stack *st)
 	c->in_use = true;
 	c->state = NG_TCP_CLOSED;
 	c->rto = TCP_RTO_INIT_NS;
-	c->cc = &tcp_cc_newreno;
+	c->cc = tcp_cc_default(); /* CUBIC (RFC 9438), tcp_cubic.c */
 	c->last_rx = st->now;
 	tcp_timers_init(c);
 	return c;

@@ -27,8 +27,9 @@ ng_tap_up "$ns" "$NG_TAP" "$NG_KERNEL_ADDR/24"
 ng_require "the namespace has no default route" \
 	bash -c '! ip -n "$1" route show default | grep -q .' _ "$ns"
 
-# 12 MiB at 1 MiB/s: about 12 s, time for both injections
-ng_bg cpid "$ns" curl timeout -k 2 40 curl -sf --limit-rate 1M --max-time 35 \
+# 12 MiB at 512 KiB/s: about 24 s (curl's limit is loose; the sender may fill the kernel's
+# receive buffer in a few seconds), time for both injections
+ng_bg cpid "$ns" curl timeout -k 2 65 curl -sf --limit-rate 512K --max-time 60 \
 	-o "$NG_TMP/got.bin" "http://$SRV:$PORT/f.bin"
 sleep 1
 ng_check "blind in-window RST draws a challenge ACK" \

@@ -134,6 +134,7 @@ static void test_fast_retransmit_newreno(void **state)
 
 	th_init(&t, 43);
 	c = th_client(&t, &lp, NULL, 65535, &o);
+	c->cc = &tcp_cc_newreno; /* the windows below are NewReno's; CUBIC is the default */
 	ng_test_fill(d, sizeof(d), 43);
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), 5000);
 	for (unsigned i = 0; i < 5; i++)

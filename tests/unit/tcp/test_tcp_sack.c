@@ -267,6 +267,7 @@ static void test_sender_recovery(void **state)
 
 	th_init(&t, 5);
 	c = server(&t, &l, true, &ecr);
+	c->cc = &tcp_cc_newreno; /* the windows below are NewReno's (ssthresh = FlightSize / 2) */
 	for (unsigned k = 0; k < 6; k++)
 		seq[k] = 2001 + k * MSS_TS;
 	memset(d, 'w', sizeof(d));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * CUBIC inside the TCP core, on the simulated wire and a virtual clock. Both stacks' sockets are
- * switched to CUBIC through the internal cc pointer (the public per-socket switch is not there
- * yet).
+ * CUBIC inside the TCP core, on the simulated wire and a virtual clock. CUBIC is the default;
+ * the sockets still set it through the internal cc pointer so that this test keeps checking
+ * CUBIC whatever the default becomes.
  *
  * 1. A bulk transfer through a 20 Mbit/s bottleneck with a 100 ms RTT and a 60-frame queue:
  *    the queue overflows, and between losses cwnd must follow RFC 9438's curve

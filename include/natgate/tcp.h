@@ -44,6 +44,7 @@ struct ng_tcp_sockopts {
 	uint32_t user_timeout_ms; /* give up retransmitting after this (0 = retry limits only) */
 	bool no_sack;             /* do not offer or accept SACK (RFC 2018); default: offered */
 	bool no_timestamps; /* do not offer or accept timestamps (RFC 7323); default: offered */
+	char cc[16];        /* congestion control: "cubic" (default) or "newreno" */
 };
 
 /* Listen on ADDR:PORT (ADDR 0 = all of ours). BACKLOG bounds connections in SYN_RECEIVED plus

@@ -140,6 +140,14 @@ static void slot_free(struct ng_tcp_sock *c)
 	t->free = c;
 }
 
+/* Socket options naming an unknown congestion control (or without a NUL in cc) are refused. */
+static bool opts_ok(const struct ng_tcp_sockopts *o)
+{
+	if (!o || !o->cc[0])
+		return true;
+	return memchr(o->cc, 0, sizeof(o->cc)) && tcp_cc_find(o->cc);
+}
+
 static uint32_t buf_size(uint32_t want)
 {
 	if (!want)
@@ -170,7 +178,11 @@ struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockop
 		return NULL;
 	}
 	t->mem_used += sb + rb;
+	o.cc[sizeof(o.cc) - 1] = '\0';
 	c->opts = o;
+	/* congestion control by name (ng_tcp_listen / ng_tcp_connect checked it), else CUBIC */
+	if (o.cc[0] && tcp_cc_find(o.cc))
+		c->cc = tcp_cc_find(o.cc);
 	c->laddr = laddr;
 	c->lport = lport;
 	c->raddr = raddr;
@@ -407,6 +419,8 @@ int ng_tcp_listen(struct ng_stack *st, uint32_t addr, uint16_t port, unsigned ba
 
 	if (!port || !accept || !out || (addr && !ng_iface_by_addr(st, addr)))
 		return -NG_EINVAL;
+	if (!opts_ok(opts))
+		return -NG_EINVAL;
 	for (l = t->listeners; l; l = l->hnext)
 		if (l->lport == port && (l->laddr == addr || !l->laddr || !addr))
 			return -NG_EADDRINUSE;
@@ -462,6 +476,8 @@ int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_eve
 	int rc;
 
 	if (!out || !dport || !dst)
+		return -NG_EINVAL;
+	if (!opts_ok(opts))
 		return -NG_EINVAL;
 	if (!ng_route(st, dst, &ifc, &nexthop))
 		return -NG_ENETUNREACH;

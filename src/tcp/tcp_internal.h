@@ -50,7 +50,7 @@ static inline uint32_t tcp_seq_min(uint32_t a, uint32_t b)
 #define TCP_PERSIST_MAX_NS (60 * NG_NS_PER_SEC)
 #define TCP_DEFAULT_MSS    536 /* RFC 9293 3.7.1: when the peer sends no MSS option */
 #define TCP_MIN_MSS        64  /* floor for PMTU-lowered MSS */
-#define TCP_OOO_MAX        8   /* out-of-order ranges held per connection */
+#define TCP_OOO_MAX        64  /* out-of-order ranges held per connection */
 #define TCP_MAX_WSCALE     14  /* RFC 7323 2.3 */
 #define TCP_EPHEMERAL_LO   49152
 #define TCP_EPHEMERAL_HI   65535

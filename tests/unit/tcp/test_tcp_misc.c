@@ -3,7 +3,6 @@
  * handling, ICMP errors, RFC 6528 ISNs, the memory bound, orphaned FIN_WAIT_2, the state trace
  * and debug log, and the user timeout. */
 #include "tcp_harness.h"
-#include "tcp/tcp_cubic.h"
 
 #define A  NG_TCP_ACK
 #define F  NG_TCP_FIN
@@ -432,31 +431,6 @@ static void test_time_wait_frees_buffers(void **state)
 	th_fini(&t);
 }
 
-/* Congestion control per socket: CUBIC by default, NewReno by name, an unknown name refused. */
-static void test_cc_per_socket(void **state)
-{
-	struct th t;
-	struct th_seg s;
-	struct ng_tcp_sock *c, *l;
-	struct ng_tcp_sockopts reno = {.cc = "newreno"}, bad = {.cc = "vegas"};
-	(void)state;
-
-	th_init(&t, 67);
-	assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, &bad, &c), -NG_EINVAL);
-	assert_int_equal(ng_tcp_listen(t.st, 0, 81, 4, th_accept, &t, &bad, &l), -NG_EINVAL);
-	assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, NULL, &c), 0);
-	assert_ptr_equal(c->cc, &tcp_cc_cubic);
-	assert_true(th_pop(&t, &s));
-	ng_tcp_abort(c);
-	assert_int_equal(ng_tcp_connect(t.st, TH_PEER, 80, th_event, &t, &reno, &c), 0);
-	assert_ptr_equal(c->cc, &tcp_cc_newreno);
-	assert_true(th_pop(&t, &s));
-	ng_tcp_abort(c);
-	while (th_pop(&t, &s))
-		;
-	th_fini(&t);
-}
-
 /* A connection the application closed waits in FIN_WAIT_2 at most 2*MSL for the peer's FIN. */
 static void test_orphan_fin_wait_2(void **state)
 {
@@ -560,7 +534,7 @@ int main(void)
 	    cmocka_unit_test(test_isn),
 	    cmocka_unit_test(test_memory_bound),
 	    cmocka_unit_test(test_time_wait_frees_buffers),
-	    cmocka_unit_test(test_cc_per_socket),
+
 	    cmocka_unit_test(test_orphan_fin_wait_2),
 	    cmocka_unit_test(test_trace_and_log),
 	    cmocka_unit_test(test_user_timeout),

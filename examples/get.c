@@ -626,17 +626,10 @@ int main(int argc, char **argv)
 		if (r > 0)
 			continue;
 		/* our own options, as "--name VALUE" or "--name=VALUE" like the common ones */
-		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		const char *eq = strncmp(o, "--", 2) == 0 ? strchr(o, '=') : NULL;
-		char name[32];
-		int used = 2;
-		if (eq && (size_t)(eq - o) < sizeof name) {
-			memcpy(name, o, (size_t)(eq - o));
-			name[eq - o] = 0;
-			o = name;
-			val = eq + 1;
-			used = 1;
-		}
+		struct ng_app_arg arg;
+		ng_app_arg_split(argc, argv, i, &arg);
+		const char *o = arg.name, *val = arg.val;
+		int used = arg.used;
 		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
 			return 0;

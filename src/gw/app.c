@@ -380,3 +380,22 @@ uint32_t ng_app_stop(struct ng_app *a)
 		fprintf(stderr, "%s: %u packet buffers leaked\n", a->prog, leaked);
 	return leaked;
 }
+
+/* Split ARGV[I] into option name and value for the programs' own options, accepting both
+ * "--name VALUE" and "--name=VALUE" as the common options do. */
+void ng_app_arg_split(int argc, char **argv, int i, struct ng_app_arg *out)
+{
+	const char *o = argv[i];
+	const char *eq = strncmp(o, "--", 2) == 0 ? strchr(o, '=') : NULL;
+
+	out->name = o;
+	out->val = i + 1 < argc ? argv[i + 1] : NULL;
+	out->used = 2;
+	if (eq && (size_t)(eq - o) < sizeof(out->buf)) {
+		memcpy(out->buf, o, (size_t)(eq - o));
+		out->buf[eq - o] = 0;
+		out->name = out->buf;
+		out->val = eq + 1;
+		out->used = 1;
+	}
+}

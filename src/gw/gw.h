@@ -60,6 +60,14 @@ void ng_app_init(struct ng_app *a, const char *prog);
 /* If ARGV[*I] is a common option, consume it (and its value), advance *I and return 1; return 0
  * if it is not one; on a bad value print "PROG: ..." to stderr and return -1. */
 int ng_app_option(struct ng_app *a, int argc, char **argv, int *i);
+/* A program's own option, split: "--name=VALUE" (one argv entry) or "--name VALUE" (two). */
+struct ng_app_arg {
+	const char *name; /* the option, without "=VALUE" */
+	const char *val;  /* its value, NULL if none follows */
+	int used;         /* argv entries to skip when the option takes the value */
+	char buf[32];     /* holds NAME when it was cut from "--name=VALUE" */
+};
+void ng_app_arg_split(int argc, char **argv, int i, struct ng_app_arg *out);
 /* The usage lines for the common options. */
 const char *ng_app_usage(void);
 /* Check required options (--tap, --addr), open the TAP (with --fault and --pcap wrappers), create

@@ -24,6 +24,11 @@ ng_ns_new ns
 ng_start pid "$ns" "$NG_TAP" ng-httpd "$NG_BIN/ng-httpd" --tap "$NG_TAP" --addr "$SRV/24" \
 	--port "$PORT" --root "$ROOT"
 ng_tap_up "$ns" "$NG_TAP" "$NG_KERNEL_ADDR/24"
+# A small receive buffer for the kernel client (this namespace's own setting): curl's rate limit
+# then paces the whole transfer, so the client keeps sending ACKs for the injector to learn the
+# connection from. With the default (up to 6 MiB) natgate could fill the client's buffer with
+# most of the file in a second and the client would have nothing to acknowledge for a while.
+ip netns exec "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
 ng_require "the namespace has no default route" \
 	bash -c '! ip -n "$1" route show default | grep -q .' _ "$ns"
 

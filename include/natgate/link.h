@@ -41,7 +41,21 @@ struct ng_link {
 	 * may then answer NULL without a syscall (the TAP link does; others ignore it). Whoever
 	 * does not know leaves it false. */
 	bool rx_idle;
+	/* Offloads the link performs on transmit (NG_LINK_TX_*), set by the link when it opens;
+	 * wrappers (fault, pcap) advertise none. A packet flagged NG_PKT_F_CSUM_PARTIAL or carrying
+	 * a gso_size goes only to a link that says it can take it. */
+	uint32_t tx_offload;
+	/* Set by the link's owner (0 by default): hand TCP/IPv4 super-segments the kernel gives us
+	 * whole (gso_size set, NG_PKT_F_CSUM_VALID or _PARTIAL) instead of cut into MTU-sized
+	 * frames. Only links that receive such frames (TAP, AF_PACKET with vnet headers) look at
+	 * it; the owner must accept frames longer than the MTU then. */
+	bool rx_whole;
 };
+
+/* The link finishes NG_PKT_F_CSUM_PARTIAL checksums (or its peer does). */
+#define NG_LINK_TX_CSUM 0x1
+/* The link takes TCP/IPv4 super-segments (gso_size set, up to 65535 bytes of IP). */
+#define NG_LINK_TX_TSO4 0x2
 
 static inline int ng_link_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 {

@@ -28,7 +28,23 @@ struct ng_pkt {
 	uint32_t l3;             /* offset of the network header from head (set by eth input) */
 	struct ng_iface *ifc;    /* interface it arrived on, or NULL */
 	uint64_t ts;             /* time of arrival or creation, ns */
+	/* Offload state, with the meaning virtio-net gives it (both zero for an ordinary frame;
+	 * ng_pkt_alloc clears them, ng_pkt_clone copies them). */
+	uint16_t gso_size; /* > 0: a TCP/IPv4 super-segment (one IP header, up to 64 KiB) that
+	                    * stands for segments of GSO_SIZE payload bytes each; only links with
+	                    * NG_LINK_TX_TSO4 take one, others need it cut (ng_link_segment_tcp4) */
+	uint8_t flags;     /* NG_PKT_F_* */
 };
+
+/* The TCP/UDP checksum field holds the folded pseudo-header sum, not complemented (Linux's
+ * CHECKSUM_PARTIAL, virtio's NEEDS_CSUM): whoever puts the frame on a wire must finish it over
+ * the L4 header and payload (ng_link_finish_csum), or hand it to a link with NG_LINK_TX_CSUM.
+ * Rewriting an address or port of such a frame adjusts the pseudo-header sum the other way
+ * round (it is not complemented). */
+#define NG_PKT_F_CSUM_PARTIAL 0x01
+/* The L4 checksum is known good (the kernel verified it, or made the frame itself and left it
+ * partial): a receiver need not verify it. */
+#define NG_PKT_F_CSUM_VALID 0x02
 
 /* Create a pool of COUNT buffers of SIZE bytes each (all allocated now). NULL on failure. */
 struct ng_pktpool *ng_pktpool_create(uint32_t count, uint32_t size);

@@ -122,6 +122,8 @@ struct ng_pkt *ng_pkt_alloc(struct ng_pktpool *pool)
 	p->l3 = 0;
 	p->ifc = NULL;
 	p->ts = 0;
+	p->gso_size = 0;
+	p->flags = 0;
 	return p;
 }
 
@@ -160,6 +162,8 @@ struct ng_pkt *ng_pkt_clone(const struct ng_pkt *p)
 	c->l3 = p->l3;
 	c->ifc = p->ifc;
 	c->ts = p->ts;
+	c->gso_size = p->gso_size;
+	c->flags = p->flags;
 	return c;
 }
 

@@ -26,7 +26,10 @@
  *    of every event-loop turn (the loop polls its links; deadline() asks for that at once while
  *    frames are held). A pure ACK is held the same way, and replaced when the stack sends a
  *    newer cumulative ACK of the same connection in the same turn (never a duplicate ACK): the
- *    kernel then handles one ACK per batch of segments we read, as after GRO.
+ *    kernel then handles one ACK per batch of segments we read, as after GRO. A frame that
+ *    comes with offload state of its own (NG_PKT_F_CSUM_PARTIAL, a gso_size: the link
+ *    advertises NG_LINK_TX_CSUM | NG_LINK_TX_TSO4) is written with the header that asks the
+ *    kernel to finish it.
  * Kernels without IFF_VNET_HDR support make the link fall back to one plain frame per syscall.
  */
 #include <errno.h>
@@ -105,14 +108,46 @@ static int write_frames(struct tap_link *t, struct iovec *iov, int iovcnt, size_
 	return 0;
 }
 
-/* Write P alone (a finished frame: an all-zero virtio-net header); consumes P. */
+/* The virtio-net header that tells the kernel what is left to do for P: nothing for a finished
+ * frame; for NG_PKT_F_CSUM_PARTIAL, where the TCP/UDP checksum starts and lies; for a gso_size,
+ * how to cut the super-segment. P comes from our own stack, but its headers are checked against
+ * its length all the same; a frame that does not hold what its flags say goes out as it is. */
+static void offload_hdr(const struct ng_pkt *p, struct virtio_net_hdr *vh)
+{
+	const uint8_t *d = ng_pkt_data(p), *ip = d + NG_ETH_HLEN;
+	uint32_t ihl, thl;
+
+	memset(vh, 0, sizeof(*vh));
+	if (!(p->flags & NG_PKT_F_CSUM_PARTIAL) && !p->gso_size)
+		return;
+	if (p->len < NG_ETH_HLEN + 20 || ng_get16(d + 12) != NG_ETH_P_IPV4 || (ip[0] >> 4) != 4)
+		return;
+	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (ip[9] == NG_IP_PROTO_TCP && p->len >= NG_ETH_HLEN + ihl + 20) {
+		thl = (uint32_t)(ip[ihl + 12] >> 4) * 4;
+		vh->csum_offset = 16;
+		if (p->gso_size && p->len > NG_ETH_HLEN + ihl + thl) {
+			vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+			vh->gso_size = p->gso_size;
+			vh->hdr_len = (uint16_t)(NG_ETH_HLEN + ihl + thl);
+		}
+	} else if (ip[9] == NG_IP_PROTO_UDP && p->len >= NG_ETH_HLEN + ihl + 8) {
+		vh->csum_offset = 6;
+	} else {
+		return;
+	}
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = (uint16_t)(NG_ETH_HLEN + ihl);
+}
+
+/* Write P alone with the virtio-net header its offload state asks for; consumes P. */
 static int write_one(struct tap_link *t, struct ng_pkt *p)
 {
 	struct virtio_net_hdr vh;
 	struct iovec iov[2];
 	int rc;
 
-	memset(&vh, 0, sizeof(vh));
+	offload_hdr(p, &vh);
 	iov[0].iov_base = &vh;
 	iov[0].iov_len = sizeof(vh);
 	iov[1].iov_base = ng_pkt_data(p);
@@ -253,7 +288,7 @@ static int tap_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 	(void)now;
 	if (!t->vnet)
 		return write_one(t, p);
-	hdrs = gatherable(p);
+	hdrs = p->gso_size ? 0 : gatherable(p);
 	if (t->gn && hdrs && supersedes(t, p, hdrs)) {
 		ng_pkt_free(t->g[0]);
 		t->g[0] = p;
@@ -478,8 +513,10 @@ int ng_tap_open(const char *name, uint32_t mtu, struct ng_link **out, const char
 	}
 	/* Let the kernel hand us super-segments and partial checksums (best effort: without it
 	 * the kernel finishes frames itself and gathering on transmit still works). */
-	if (t->vnet)
+	if (t->vnet) {
 		(void)ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4));
+		t->l.tx_offload = NG_LINK_TX_CSUM | NG_LINK_TX_TSO4;
+	}
 	t->l.ops = &tap_ops;
 	snprintf(t->l.name, sizeof(t->l.name), "%.*s", IFNAMSIZ - 1, ifr.ifr_name);
 	t->l.mtu = mtu;

@@ -145,6 +145,33 @@ static int fragment(struct ng_stack *st, struct ng_iface *ifc, uint32_t nexthop,
 }
 
 /*
+ * Whether P, a TCP/IPv4 super-segment (gso_size set; data at the IP header, or at the TCP header
+ * when IP_TO_COME is the IP header length still to be pushed), may go to IFC whole: its link
+ * cuts super-segments (NG_LINK_TX_TSO4) and every segment it stands for fits the MTU. Such a
+ * datagram is longer than the MTU and must be neither fragmented nor refused. P is our own (the
+ * TCP sender's) or a super-segment received whole, whose headers were parsed on the way in.
+ */
+bool ng_ipv4_tso_fits(const struct ng_iface *ifc, const struct ng_pkt *p, uint32_t ip_to_come)
+{
+	const uint8_t *d = ng_pkt_data(p);
+	uint32_t hdrs;
+
+	if (!p->gso_size || !(ifc->link->tx_offload & NG_LINK_TX_TSO4))
+		return false;
+	if (ip_to_come) {
+		if (p->len < 20)
+			return false;
+		hdrs = ip_to_come + (uint32_t)(d[12] >> 4) * 4;
+	} else {
+		if (p->len < 20 || (uint32_t)(d[0] & 0x0f) * 4 + 20 > p->len)
+			return false;
+		hdrs = (uint32_t)(d[0] & 0x0f) * 4;
+		hdrs += (uint32_t)(d[hdrs + 12] >> 4) * 4;
+	}
+	return hdrs + p->gso_size <= ifc->mtu;
+}
+
+/*
  * Route and send datagram P whose header is IP (data at the header, length tot_len): directly
  * when it fits the interface, in fragments when it may be fragmented, else refused (with a
  * frag-needed to a foreign source, RFC 1191). Consumes P.
@@ -164,7 +191,7 @@ static int xmit(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr 
 		return -NG_EHOSTUNREACH;
 	}
 	p->l3 = p->off;
-	if (ip->tot_len <= ifc->mtu)
+	if (ip->tot_len <= ifc->mtu || ng_ipv4_tso_fits(ifc, p, 0))
 		return ng_arp_output(st, ifc, p, nexthop);
 	if (ip->df) {
 		ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_FRAG_NEEDED,
@@ -265,7 +292,7 @@ int ng_ipv4_output(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_o
 		ng_drop_pkt(st, p, NG_DROP_IP_LEN);
 		return -NG_EMSGSIZE;
 	}
-	if (o->df && total > ifc->mtu) {
+	if (o->df && total > ifc->mtu && !ng_ipv4_tso_fits(ifc, p, NG_IP_HLEN)) {
 		ng_drop_pkt(st, p, NG_DROP_IP_DF);
 		return -NG_EMSGSIZE;
 	}
@@ -287,7 +314,7 @@ int ng_ipv4_output(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_o
 	ng_ipv4_emit(b, NG_IP_HLEN, &h);
 	p->l3 = p->off;
 	ng_count(st, NG_CNT_IP_TX, 1);
-	if (total <= ifc->mtu)
+	if (total <= ifc->mtu || ng_ipv4_tso_fits(ifc, p, 0))
 		return ng_arp_output(st, ifc, p, nexthop);
 	return fragment(st, ifc, nexthop, p, &h);
 }

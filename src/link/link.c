@@ -126,25 +126,30 @@ bool ng_link_finish_csum(uint8_t *f, size_t len, size_t start, size_t offset)
 	return true;
 }
 
-/* Cut the TCP/IPv4 super-segment F (LEN bytes) into segments of at most MSS payload bytes, each
- * a packet of POOL queued on Q (due at once). Headers are checked with the wire parsers first.
- * Returns the number of segments queued (0 when the frame was malformed or the pool ran dry first).
- */
-unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, const uint8_t *f,
-                              size_t len, uint32_t mss)
+/* Cut the TCP/IPv4 super-segment whose IP header is at F + L3 (F is LEN bytes: L3 bytes of link
+ * header, copied into every segment, then the datagram) into segments of at most MSS payload
+ * bytes: fresh packets of POOL chained through ->next onto *OUT (in sequence order), each with
+ * its IP total length, ID (one more per segment), header checksum, TCP sequence number and a
+ * complete TCP checksum; FIN and PSH only on the last, CWR only on the first (RFC 3168 6.1.2:
+ * the sender reduced its window once). A checksum field F may hold (even a partial one) is
+ * ignored. Headers are checked with the wire parsers first. Returns the number of segments made
+ * (0 when the datagram is malformed, not TCP, a fragment, or the pool ran dry first: then
+ * *OUT holds what was made before). */
+unsigned ng_link_segment_tcp4_chain(struct ng_pktpool *pool, const uint8_t *f, size_t len,
+                                    size_t l3, uint32_t mss, struct ng_pkt **out)
 {
-	struct ng_eth_hdr eh;
 	struct ng_ipv4_hdr ip;
 	struct ng_tcp_hdr th;
-	size_t l3 = NG_ETH_HLEN, l4, hdrs, payload, off;
+	struct ng_pkt **tail = out;
+	size_t l4, hdrs, payload, off;
 	unsigned n = 0;
 
-	if (ng_eth_parse(f, len, &eh) != NG_DROP_NONE || eh.type != NG_ETH_P_IPV4 ||
-	    ng_ipv4_parse(f + l3, len - l3, &ip) != NG_DROP_NONE || ip.proto != NG_IP_PROTO_TCP ||
-	    ng_ipv4_is_fragment(&ip))
+	*out = NULL;
+	if (len < l3 || ng_ipv4_parse(f + l3, len - l3, &ip) != NG_DROP_NONE ||
+	    ip.proto != NG_IP_PROTO_TCP || ng_ipv4_is_fragment(&ip) || !mss)
 		return 0;
 	l4 = l3 + ip.hlen;
-	if (ng_tcp_parse_nocsum(f + l4, ip.tot_len - ip.hlen, &th) != NG_DROP_NONE || !mss)
+	if (ng_tcp_parse_nocsum(f + l4, ip.tot_len - ip.hlen, &th) != NG_DROP_NONE)
 		return 0;
 	hdrs = l4 + th.hlen;
 	payload = l3 + ip.tot_len - hdrs;
@@ -161,13 +166,12 @@ unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, cons
 		}
 		d = ng_pkt_put(p, (uint32_t)(hdrs + seg));
 		memcpy(d, f, hdrs);
-		memcpy(d + hdrs, f + hdrs + off, seg);
 		/* IPv4: total length, ID, header checksum */
 		ng_put16(d + l3 + 2, (uint16_t)(ip.hlen + tcp_len));
 		ng_put16(d + l3 + 4, (uint16_t)(ip.id + n));
 		ng_put16(d + l3 + 10, 0);
 		ng_put16(d + l3 + 10, ng_csum(d + l3, ip.hlen));
-		/* TCP: sequence number, flags, checksum */
+		/* TCP: sequence number, flags, checksum (the payload summed while it is copied) */
 		t = d + l4;
 		ng_put32(t + 4, th.seq + (uint32_t)off);
 		if (off + seg < payload)
@@ -176,11 +180,143 @@ unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, cons
 			t[13] &= (uint8_t)~NG_TCP_CWR;
 		ng_put16(t + 16, 0);
 		sum = ng_csum_pseudo(ip.src, ip.dst, NG_IP_PROTO_TCP, (uint16_t)tcp_len);
-		ng_put16(t + 16, ng_csum_finish(ng_csum_add(sum, t, tcp_len)));
-		ng_frameq_insert(q, p, 0);
+		sum = ng_csum_add(sum, t, th.hlen); /* a multiple of 4 bytes: the payload sums on */
+		sum = ng_csum_copy(d + hdrs, f + hdrs + off, seg, sum);
+		ng_put16(t + 16, ng_csum_finish(sum));
+		*tail = p;
+		tail = &p->next;
 		n++;
 		if (!payload)
 			break;
 	}
 	return n;
+}
+
+/* Cut the Ethernet-framed TCP/IPv4 super-segment F (LEN bytes) into segments of at most MSS
+ * payload bytes (ng_link_segment_tcp4_chain), each a packet of POOL queued on Q (due at once).
+ * Returns the number of segments queued. */
+unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, const uint8_t *f,
+                              size_t len, uint32_t mss)
+{
+	struct ng_eth_hdr eh;
+	struct ng_pkt *chain, *p;
+	unsigned n;
+
+	if (ng_eth_parse(f, len, &eh) != NG_DROP_NONE || eh.type != NG_ETH_P_IPV4)
+		return 0;
+	n = ng_link_segment_tcp4_chain(pool, f, len, NG_ETH_HLEN, mss, &chain);
+	while ((p = chain)) {
+		chain = p->next;
+		ng_frameq_insert(q, p, 0);
+	}
+	return n;
+}
+
+/* The virtio-net header that tells the kernel what is left to do for P (the TAP and the AF_PACKET
+ * link write it in front of every frame): nothing for a finished frame; for
+ * NG_PKT_F_CSUM_PARTIAL, where the TCP/UDP checksum starts and lies; for a gso_size, how to cut
+ * the TCP/IPv4 super-segment. P comes from our own stack, but its headers are checked against its
+ * length all the same; a frame that does not hold what its flags say goes out as it is. */
+void ng_link_offload_hdr(const struct ng_pkt *p, struct virtio_net_hdr *vh)
+{
+	const uint8_t *d = ng_pkt_data(p), *ip = d + NG_ETH_HLEN;
+	uint32_t ihl, thl;
+
+	memset(vh, 0, sizeof(*vh));
+	if (!(p->flags & NG_PKT_F_CSUM_PARTIAL) && !p->gso_size)
+		return;
+	if (p->len < NG_ETH_HLEN + 20 || ng_get16(d + 12) != NG_ETH_P_IPV4 || (ip[0] >> 4) != 4)
+		return;
+	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (ip[9] == NG_IP_PROTO_TCP && p->len >= NG_ETH_HLEN + ihl + 20) {
+		thl = (uint32_t)(ip[ihl + 12] >> 4) * 4;
+		vh->csum_offset = 16;
+		if (p->gso_size && p->len > NG_ETH_HLEN + ihl + thl) {
+			vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+			vh->gso_size = p->gso_size;
+			vh->hdr_len = (uint16_t)(NG_ETH_HLEN + ihl + thl);
+		}
+	} else if (ip[9] == NG_IP_PROTO_UDP && p->len >= NG_ETH_HLEN + ihl + 8) {
+		vh->csum_offset = 6;
+	} else {
+		return;
+	}
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = (uint16_t)(NG_ETH_HLEN + ihl);
+}
+
+/* If Ethernet frame F (LEN bytes) is one TCP/IPv4 datagram, not fragmented, whose headers parse
+ * (wire codecs: IP header checksum, lengths, TCP header and options), the offset of its TCP
+ * header (else 0), with its IP header in *IP. */
+static size_t tcp4_frame(const uint8_t *f, size_t len, struct ng_ipv4_hdr *ip)
+{
+	struct ng_eth_hdr eh;
+	struct ng_tcp_hdr th;
+
+	if (ng_eth_parse(f, len, &eh) != NG_DROP_NONE || eh.type != NG_ETH_P_IPV4 ||
+	    ng_ipv4_parse(f + NG_ETH_HLEN, len - NG_ETH_HLEN, ip) != NG_DROP_NONE ||
+	    ip->proto != NG_IP_PROTO_TCP || ng_ipv4_is_fragment(ip) ||
+	    ng_tcp_parse_nocsum(f + NG_ETH_HLEN + ip->hlen, ip->tot_len - ip->hlen, &th) !=
+	        NG_DROP_NONE)
+		return 0;
+	return NG_ETH_HLEN + ip->hlen;
+}
+
+/*
+ * What a frame F (LEN bytes) received with virtio-net header VH needs before the stack sees it.
+ * WHOLE: the link's owner takes super-segments and partial checksums as they are
+ * (struct ng_link rx_whole). Returns:
+ *  - NG_LINK_RX_CUT: a TCP/IPv4 super-segment to be cut (ng_link_segment_tcp4): always without
+ *    WHOLE, and with it when the frame is not a plain TCP/IPv4 datagram or carries ECN's CWR
+ *    across the whole (VIRTIO_NET_HDR_GSO_ECN: only the first segment may carry it).
+ *  - NG_LINK_RX_DELIVER: hand F over as one packet with *GSO_SIZE and *FLAGS. With WHOLE a
+ *    super-segment keeps its gso_size and is NG_PKT_F_CSUM_PARTIAL (a kernel that did not ask
+ *    for the checksum to be finished still vouched for the data: the field is set to the
+ *    pseudo-header sum here, so the frame can leave through any TSO link); a TCP frame whose
+ *    checksum the kernel left partial stays so. Partial checksums of anything else (UDP) are
+ *    finished here in both modes, as a NIC would: the stack's UDP and the NAT then see only
+ *    complete ones. NG_PKT_F_CSUM_VALID is set (WHOLE only) when the kernel said the data was
+ *    verified (DATA_VALID) or made the frame itself (NEEDS_CSUM).
+ *  - NG_LINK_RX_BAD: malformed (unknown GSO kind, a checksum position outside the frame).
+ */
+enum ng_link_rx ng_link_rx_offload(uint8_t *f, size_t len, const struct virtio_net_hdr *vh,
+                                   bool whole, uint16_t *gso_size, uint8_t *flags)
+{
+	struct ng_ipv4_hdr ip;
+	size_t l4;
+	bool needs = (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+	bool valid = (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID) != 0;
+
+	*gso_size = 0;
+	*flags = 0;
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4) {
+		if (!whole || (vh->gso_type & VIRTIO_NET_HDR_GSO_ECN) || !vh->gso_size ||
+		    !(l4 = tcp4_frame(f, len, &ip)) ||
+		    (needs && (vh->csum_start != l4 || vh->csum_offset != 16)))
+			return NG_LINK_RX_CUT;
+		if (!needs)
+			ng_put16(f + l4 + 16, (uint16_t)~ng_csum_finish(ng_csum_pseudo(
+			                          ip.src, ip.dst, NG_IP_PROTO_TCP,
+			                          (uint16_t)(ip.tot_len - ip.hlen))));
+		*gso_size = vh->gso_size;
+		*flags = NG_PKT_F_CSUM_PARTIAL | NG_PKT_F_CSUM_VALID;
+		return NG_LINK_RX_DELIVER;
+	}
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return NG_LINK_RX_BAD;
+	if (needs) {
+		if (whole && vh->csum_offset == 16 && (l4 = tcp4_frame(f, len, &ip)) &&
+		    vh->csum_start == l4) {
+			*flags = NG_PKT_F_CSUM_PARTIAL | NG_PKT_F_CSUM_VALID;
+			return NG_LINK_RX_DELIVER;
+		}
+		if (!ng_link_finish_csum(f, len, vh->csum_start, vh->csum_offset))
+			return NG_LINK_RX_BAD;
+		if (whole)
+			*flags = NG_PKT_F_CSUM_VALID;
+		return NG_LINK_RX_DELIVER;
+	}
+	if (whole && valid)
+		*flags = NG_PKT_F_CSUM_VALID;
+	return NG_LINK_RX_DELIVER;
 }

@@ -3,6 +3,7 @@
 #ifndef NG_LINK_INTERNAL_H
 #define NG_LINK_INTERNAL_H
 
+#include <linux/virtio_net.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,22 @@ bool ng_link_finish_csum(uint8_t *f, size_t len, size_t start, size_t offset);
  * payload bytes, packets of POOL appended to Q; both checksums computed. Returns how many. */
 unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, const uint8_t *f,
                               size_t len, uint32_t mss);
+/* The same for a datagram at F + L3 behind L3 bytes of link header (0: none; the network layer
+ * cuts super-segments for links without TSO this way): the segments, packets of POOL, are chained
+ * through ->next onto *OUT in order. Returns how many. */
+unsigned ng_link_segment_tcp4_chain(struct ng_pktpool *pool, const uint8_t *f, size_t len,
+                                    size_t l3, uint32_t mss, struct ng_pkt **out);
+
+/* The virtio-net header asking the kernel to finish P (partial checksum, GSO), all zero for a
+ * finished frame (TAP and AF_PACKET transmit). */
+void ng_link_offload_hdr(const struct ng_pkt *p, struct virtio_net_hdr *vh);
+/* What a frame received with a virtio-net header needs (see link.c). */
+enum ng_link_rx {
+	NG_LINK_RX_DELIVER, /* one packet, with the gso_size and flags given */
+	NG_LINK_RX_CUT,     /* a super-segment to cut with ng_link_segment_tcp4 */
+	NG_LINK_RX_BAD,     /* malformed: count it in rx_errors */
+};
+enum ng_link_rx ng_link_rx_offload(uint8_t *f, size_t len, const struct virtio_net_hdr *vh,
+                                   bool whole, uint16_t *gso_size, uint8_t *flags);
 
 #endif

@@ -15,6 +15,10 @@
  * TCP/IPv4 super-segments into MTU-sized segments (sequence numbers advanced, FIN/PSH only on the
  * last, CWR only on the first, IP ID incremented, both checksums recomputed), so the stack only
  * ever sees ordinary frames. Other GSO kinds (UDP, IPv6) are dropped and counted in rx_errors.
+ * When the link's owner sets rx_whole, TCP super-segments and partial TCP checksums are handed
+ * over as they are instead (ng_link_rx_offload, as the TAP link does). On transmit the same
+ * header asks the kernel to finish our partial checksums and cut our super-segments, so the link
+ * advertises NG_LINK_TX_CSUM | NG_LINK_TX_TSO4 (GSO works on packet sockets with vnet headers).
  * Without PACKET_VNET_HDR (very old kernels) turn these offloads off on the peer instead.
  * Our own transmissions are not looped back to us (PACKET_IGNORE_OUTGOING, and the packet type
  * is checked as well for kernels without it).
@@ -63,12 +67,13 @@ static int packet_xmit(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 
 	(void)now;
 	if (k->vnet) {
-		/* An all-zero virtio-net header: a finished frame, nothing for the kernel to do. */
+		/* All zero for a finished frame; else what the kernel must finish (partial
+		 * checksum, or cutting a super-segment when the interface cannot). */
 		struct virtio_net_hdr vh;
 		struct iovec iov[2];
 		struct msghdr msg;
 
-		memset(&vh, 0, sizeof(vh));
+		ng_link_offload_hdr(p, &vh);
 		iov[0].iov_base = &vh;
 		iov[0].iov_len = sizeof(vh);
 		iov[1].iov_base = ng_pkt_data(p);
@@ -123,6 +128,8 @@ static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, ui
 		struct ng_pkt *p = ng_frameq_pop_due(&k->segs, UINT64_MAX);
 		ssize_t n;
 		size_t flen;
+		uint16_t gso_size;
+		uint8_t flags;
 
 		if (p)
 			return deliver(l, p, now);
@@ -151,16 +158,16 @@ static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, ui
 			l->rx_errors++;
 			continue;
 		}
-		if ((vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4) {
+		switch (ng_link_rx_offload(k->scratch, flen, &vh, l->rx_whole, &gso_size, &flags)) {
+		case NG_LINK_RX_CUT:
 			if (!ng_link_segment_tcp4(&k->segs, pool, k->scratch, flen, vh.gso_size))
 				l->rx_errors++;
 			continue;
-		}
-		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-		    ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		     !ng_link_finish_csum(k->scratch, flen, vh.csum_start, vh.csum_offset))) {
+		case NG_LINK_RX_BAD:
 			l->rx_errors++;
 			continue;
+		case NG_LINK_RX_DELIVER:
+			break;
 		}
 		p = ng_pkt_alloc(pool);
 		if (!p || ng_pkt_tailroom(p) < flen) {
@@ -169,6 +176,8 @@ static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, ui
 			continue;
 		}
 		memcpy(ng_pkt_put(p, (uint32_t)flen), k->scratch, flen);
+		p->gso_size = gso_size;
+		p->flags = flags;
 		return deliver(l, p, now);
 	}
 	return NULL;
@@ -260,6 +269,10 @@ int ng_packet_open(const char *ifname, struct ng_link **out, const char **errmsg
 	}
 	/* Offload information with every frame (see the top of the file), if the kernel can. */
 	k->vnet = !setsockopt(k->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one));
+	/* ...and in the other direction: the kernel finishes checksums and cuts super-segments
+	 * for us (in software, or in the NIC when it can). */
+	if (k->vnet)
+		k->l.tx_offload = NG_LINK_TX_CSUM | NG_LINK_TX_TSO4;
 	/* Best effort: older kernels loop our frames back, recv() skips those by packet type. */
 	(void)setsockopt(k->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	memset(&sll, 0, sizeof(sll));

@@ -13,9 +13,12 @@
  * virtual machine's virtio-net device does. The device is opened with IFF_VNET_HDR: every frame
  * carries a struct virtio_net_hdr in front.
  *  - Kernel to us: TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4) lets the kernel hand us TCP/IPv4
- *    super-segments and frames with only partial checksums. The link finishes them as a NIC
- *    would (ng_link_segment_tcp4, ng_link_finish_csum, shared with the AF_PACKET link), so the
- *    stack only ever sees ordinary, MTU-sized frames with complete checksums.
+ *    super-segments and frames with only partial checksums. By default the link finishes them
+ *    as a NIC would (ng_link_segment_tcp4, ng_link_finish_csum, shared with the AF_PACKET link),
+ *    so the stack only ever sees ordinary, MTU-sized frames with complete checksums. When the
+ *    link's owner sets rx_whole (the router, whose every byte would otherwise be cut here and
+ *    gathered again by the egress link), a TCP super-segment is handed over whole, with its
+ *    gso_size and its checksum left partial (ng_link_rx_offload).
  *  - Us to the kernel: transmitted frames are not written at once. Consecutive TCP/IPv4
  *    segments of one connection (same headers and options, contiguous sequence numbers, equal
  *    payload sizes but for the last) are gathered, up to 64 KiB, and written with one writev()
@@ -54,6 +57,9 @@
 #define GATHER_MAX 64
 /* The largest frame the kernel can hand us with offloads on: 64 KiB plus Ethernet and slack. */
 #define SUPER_LEN (65536 + 64)
+/* A packet with this much tailroom takes any frame the kernel may hand us (Ethernet header and
+ * the largest IPv4 datagram) plus one byte, so a read filling it all was truncated. */
+#define DIRECT_MIN (NG_ETH_HLEN + 65535 + 1)
 
 struct tap_link {
 	struct ng_link l;
@@ -108,38 +114,6 @@ static int write_frames(struct tap_link *t, struct iovec *iov, int iovcnt, size_
 	return 0;
 }
 
-/* The virtio-net header that tells the kernel what is left to do for P: nothing for a finished
- * frame; for NG_PKT_F_CSUM_PARTIAL, where the TCP/UDP checksum starts and lies; for a gso_size,
- * how to cut the super-segment. P comes from our own stack, but its headers are checked against
- * its length all the same; a frame that does not hold what its flags say goes out as it is. */
-static void offload_hdr(const struct ng_pkt *p, struct virtio_net_hdr *vh)
-{
-	const uint8_t *d = ng_pkt_data(p), *ip = d + NG_ETH_HLEN;
-	uint32_t ihl, thl;
-
-	memset(vh, 0, sizeof(*vh));
-	if (!(p->flags & NG_PKT_F_CSUM_PARTIAL) && !p->gso_size)
-		return;
-	if (p->len < NG_ETH_HLEN + 20 || ng_get16(d + 12) != NG_ETH_P_IPV4 || (ip[0] >> 4) != 4)
-		return;
-	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
-	if (ip[9] == NG_IP_PROTO_TCP && p->len >= NG_ETH_HLEN + ihl + 20) {
-		thl = (uint32_t)(ip[ihl + 12] >> 4) * 4;
-		vh->csum_offset = 16;
-		if (p->gso_size && p->len > NG_ETH_HLEN + ihl + thl) {
-			vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-			vh->gso_size = p->gso_size;
-			vh->hdr_len = (uint16_t)(NG_ETH_HLEN + ihl + thl);
-		}
-	} else if (ip[9] == NG_IP_PROTO_UDP && p->len >= NG_ETH_HLEN + ihl + 8) {
-		vh->csum_offset = 6;
-	} else {
-		return;
-	}
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->csum_start = (uint16_t)(NG_ETH_HLEN + ihl);
-}
-
 /* Write P alone with the virtio-net header its offload state asks for; consumes P. */
 static int write_one(struct tap_link *t, struct ng_pkt *p)
 {
@@ -147,7 +121,7 @@ static int write_one(struct tap_link *t, struct ng_pkt *p)
 	struct iovec iov[2];
 	int rc;
 
-	offload_hdr(p, &vh);
+	ng_link_offload_hdr(p, &vh);
 	iov[0].iov_base = &vh;
 	iov[0].iov_len = sizeof(vh);
 	iov[1].iov_base = ng_pkt_data(p);
@@ -346,7 +320,8 @@ static struct ng_pkt *deliver(struct ng_link *l, struct ng_pkt *p, uint64_t now)
 
 /* Read one frame into a packet of POOL (data at the usual headroom). NULL when the kernel has
  * nothing for us. With offloads, a super-segment is cut into ordinary segments (handed out by
- * the following calls) and a partial checksum is finished first. A frame that finds the pool
+ * the following calls) and a partial checksum is finished first, unless rx_whole asks for them
+ * as they are (ng_link_rx_offload). A frame that finds the pool
  * empty, or is malformed, is read anyway and dropped (counted in rx_errors), so the descriptor
  * does not stay readable and spin the loop. */
 static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint64_t now)
@@ -358,7 +333,8 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 		struct ng_pkt *p = ng_frameq_pop_due(&t->segs, UINT64_MAX);
 		struct virtio_net_hdr vh;
 		struct iovec iov[2];
-		uint8_t *buf;
+		uint8_t *buf, flags;
+		uint16_t gso_size;
 		size_t room, flen;
 		ssize_t n;
 
@@ -367,8 +343,9 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 		if (l->rx_idle || t->drained)
 			return NULL; /* known to be empty: spare the syscall */
 		p = ng_pkt_alloc(pool);
-		/* Straight into the packet when it can take the largest frame; else via scratch. */
-		if (p && ng_pkt_tailroom(p) >= t->scratch_len) {
+		/* Straight into the packet when it can take the largest frame (and one byte more,
+		 * which tells a longer, truncated one); else via scratch. */
+		if (p && ng_pkt_tailroom(p) >= DIRECT_MIN) {
 			buf = ng_pkt_data(p);
 			room = ng_pkt_tailroom(p);
 		} else {
@@ -400,16 +377,26 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 			continue;
 		}
 		flen = (size_t)n - (t->vnet ? sizeof(vh) : 0);
-		if ((vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4) {
+		if (flen >= room) {
+			l->rx_errors++; /* longer than any frame the kernel may hand us: truncated
+			                 */
+			ng_pkt_free(p);
+			continue;
+		}
+		switch (ng_link_rx_offload(buf, flen, &vh, l->rx_whole, &gso_size, &flags)) {
+		case NG_LINK_RX_CUT:
 			if (!ng_link_segment_tcp4(&t->segs, pool, buf, flen, vh.gso_size))
 				l->rx_errors++;
 			ng_pkt_free(p);
 			continue;
+		case NG_LINK_RX_BAD:
+			l->rx_errors++;
+			ng_pkt_free(p);
+			continue;
+		case NG_LINK_RX_DELIVER:
+			break;
 		}
-		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-		    ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		     !ng_link_finish_csum(buf, flen, vh.csum_start, vh.csum_offset)) ||
-		    !p || ng_pkt_tailroom(p) < flen) {
+		if (!p || ng_pkt_tailroom(p) < flen) {
 			l->rx_errors++;
 			ng_pkt_free(p);
 			continue;
@@ -417,6 +404,8 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 		if (buf == t->scratch)
 			memcpy(ng_pkt_data(p), buf, flen);
 		ng_pkt_put(p, (uint32_t)flen);
+		p->gso_size = gso_size;
+		p->flags = flags;
 		return deliver(l, p, now);
 	}
 	return NULL;

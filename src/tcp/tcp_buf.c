@@ -52,6 +52,31 @@ void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, void *out, uint32_
 		memcpy((uint8_t *)out + first, r->buf, len - first);
 }
 
+/* Read LEN bytes from OFF past the head into OUT (which must not overlap the ring), and return
+ * their one's-complement sum (ng_csum_copy's domain) computed in the same pass. Where the data
+ * wraps after an odd number of bytes, the second piece's sum is byte-swapped: its bytes sit at
+ * odd offsets of OUT (RFC 1071 2(B)). */
+uint64_t tcp_ring_read_sum(const struct tcp_ring *r, uint32_t off, void *out, uint32_t len)
+{
+	uint32_t pos = r->head + off, first;
+	uint64_t sum;
+
+	if (!len)
+		return 0;
+	if (pos >= r->size)
+		pos -= r->size;
+	first = NG_MIN(len, r->size - pos);
+	sum = ng_csum_copy(out, r->buf + pos, first, 0);
+	if (len > first) {
+		uint16_t s2 =
+		    ng_csum_fold(ng_csum_copy((uint8_t *)out + first, r->buf, len - first, 0));
+		if (first & 1)
+			s2 = (uint16_t)((s2 >> 8) | (s2 << 8));
+		sum += s2;
+	}
+	return sum;
+}
+
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n)
 {
 	r->head += n;

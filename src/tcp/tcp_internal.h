@@ -335,6 +335,8 @@ void tcp_ring_release(struct tcp_ring *r);
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint32_t len);
 /* Copy LEN bytes out from OFF bytes past the head. */
 void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, void *out, uint32_t len);
+/* Copy LEN bytes out from OFF bytes past the head and return their checksum sum (one pass). */
+uint64_t tcp_ring_read_sum(const struct tcp_ring *r, uint32_t off, void *out, uint32_t len);
 /* Drop N bytes from the head. */
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n);
 

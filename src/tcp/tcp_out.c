@@ -26,14 +26,32 @@ uint32_t tcp_rcv_window(const struct ng_tcp_sock *c)
 	return NG_MIN(space, 65535u << c->rcv_wscale);
 }
 
+/* Transmit offloads (NG_LINK_TX_*) of the link that carries datagrams to DST; 0 when there is no
+ * route (ng_ipv4_output will refuse the segment anyway). */
+static uint32_t route_offload(struct ng_stack *st, uint32_t dst)
+{
+	struct ng_iface *ifc;
+	uint32_t nexthop;
+
+	if (!ng_route(st, dst, &ifc, &nexthop) || !ifc->link)
+		return 0;
+	return ifc->link->tx_offload;
+}
+
 /* Build and send one segment from L to R with header H (seq, ack, flags, window, options set
- * by the caller) and LEN payload bytes taken from RING at OFF. 0 or a negative error. */
+ * by the caller) and LEN payload bytes taken from RING at OFF. GSO > 0 (only where the route's
+ * link cuts super-segments, see seg_max) makes a payload longer than GSO a super-segment of
+ * GSO-byte segments. Where the link finishes checksums the payload is copied and the checksum
+ * left partial; elsewhere it is summed while it is copied (one pass over the payload). 0 or a
+ * negative error. */
 static int emit(struct ng_stack *st, uint32_t laddr, uint32_t raddr, struct ng_tcp_hdr *h,
-                const struct tcp_ring *ring, uint32_t off, uint32_t len)
+                const struct tcp_ring *ring, uint32_t off, uint32_t len, uint32_t gso)
 {
 	struct ng_ipv4_out o = {.src = laddr, .dst = raddr, .proto = NG_IP_PROTO_TCP, .df = true};
 	struct ng_pkt *p = ng_stack_alloc(st);
-	size_t hlen;
+	bool partial = route_offload(st, raddr) & NG_LINK_TX_CSUM;
+	uint64_t psum = 0;
+	size_t hlen, ok;
 	uint8_t *b;
 
 	if (!p)
@@ -44,12 +62,22 @@ static int emit(struct ng_stack *st, uint32_t laddr, uint32_t raddr, struct ng_t
 		ng_pkt_free(p);
 		return -NG_EMSGSIZE;
 	}
-	if (len)
+	if (len && partial)
 		tcp_ring_read_at(ring, off, b + hlen, len);
-	if (ng_tcp_emit(b, hlen + len, laddr, raddr, h, len) == 0) {
+	else if (len)
+		psum = tcp_ring_read_sum(ring, off, b + hlen, len);
+	if (partial)
+		ok = ng_tcp_emit_partial(b, hlen + len, laddr, raddr, h, len);
+	else
+		ok = ng_tcp_emit_sum(b, hlen + len, laddr, raddr, h, len, psum);
+	if (!ok) {
 		ng_pkt_free(p);
 		return -NG_EINVAL;
 	}
+	if (partial)
+		p->flags |= NG_PKT_F_CSUM_PARTIAL;
+	if (gso && len > gso)
+		p->gso_size = (uint16_t)gso;
 	ng_count(st, NG_CNT_TCP_TX, 1);
 	if (st->log.fn && st->log.level >= NG_LOG_TRACE) {
 		char fb[40];
@@ -64,8 +92,10 @@ static int emit(struct ng_stack *st, uint32_t laddr, uint32_t raddr, struct ng_t
 
 /* Send one segment of C: LEN bytes of the send ring starting at SEQ, FLAGS exactly as given
  * (the caller includes ACK). SYN segments carry MSS and window scale (RFC 7323 2.2: only on
- * SYN, and on SYN+ACK only if the peer's SYN had it); their window is never scaled. */
-int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
+ * SYN, and on SYN+ACK only if the peer's SYN had it); their window is never scaled. GSO > 0:
+ * LEN may exceed the MSS, and the segment goes as a super-segment of GSO-byte segments that the
+ * link cuts (each with these headers; the FIN and PSH end up on the last one). */
+static int xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags, uint32_t gso)
 {
 	struct ng_tcp_hdr h;
 	uint32_t wnd;
@@ -113,8 +143,10 @@ int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
 		unsigned n = tcp_sack_rx_blocks(&c->sack_rx, c->ooo, c->ooo_n, c->rcv_nxt,
 		                                &c->sack_arr, c->ts.ok ? 3 : 4, h.opt.sack);
 		uint32_t budget = c->snd_mss + tcp_opt_overhead(c);
+		uint32_t seglen =
+		    NG_MIN(len, c->snd_mss); /* each segment a super-segment becomes */
 		h.opt.sack_n = (uint8_t)n;
-		while (h.opt.sack_n && len + ng_tcp_opts_len(&h.opt) > budget)
+		while (h.opt.sack_n && seglen + ng_tcp_opts_len(&h.opt) > budget)
 			h.opt.sack_n--;
 	}
 	if (flags & NG_TCP_ACK)
@@ -127,7 +159,7 @@ int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
 	}
 	if (len && tcp_seq_lt(seq, c->sbuf_seq))
 		return -NG_EINVAL;
-	rc = emit(c->st, c->laddr, c->raddr, &h, &c->sb, seq - c->sbuf_seq, len);
+	rc = emit(c->st, c->laddr, c->raddr, &h, &c->sb, seq - c->sbuf_seq, len, gso);
 	if (flags & NG_TCP_ACK) {
 		if (tcp_seq_gt(c->rcv_nxt + wnd, c->rcv_adv) || !(flags & NG_TCP_SYN))
 			c->rcv_adv = tcp_seq_max(c->rcv_adv, c->rcv_nxt + wnd);
@@ -135,7 +167,7 @@ int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
 		c->ack_now = false;
 		ng_timer_cancel(c->st->timers, &c->delack);
 	}
-	if (rc == -NG_EMSGSIZE && c->snd_mss > TCP_MIN_MSS) {
+	if (rc == -NG_EMSGSIZE && len <= c->snd_mss && c->snd_mss > TCP_MIN_MSS) {
 		/* our own route's MTU shrank under us */
 		uint32_t mtu = ng_ipv4_mtu_to(c->st, c->raddr);
 		uint32_t ovh = NG_TCP_HLEN + tcp_opt_overhead(c);
@@ -143,6 +175,11 @@ int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
 			c->snd_mss = NG_MAX(mtu - ovh, (uint32_t)TCP_MIN_MSS);
 	}
 	return rc;
+}
+
+int tcp_xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	return xmit(c, seq, len, flags, 0);
 }
 
 /* Flags carried by a data or pure-ACK segment of C. */
@@ -226,8 +263,7 @@ static bool sack_output(struct ng_tcp_sock *c)
 				c->last_tx = c->st->now;
 			c->snd_nxt += len + (fin ? 1 : 0);
 			c->snd_max = c->snd_nxt;
-			if (!ng_timer_armed(&c->rexmt))
-				tcp_rexmt_arm(c);
+			tcp_rexmt_on_send(c);
 		} else {
 			uint32_t done = tcp_retransmit(c, s.seq, s.len);
 			if (!done)
@@ -298,7 +334,7 @@ void tcp_send_cookie_synack(struct ng_stack *st, const struct tcp_seg *seg, uint
 		}
 		h.opt.sack_permitted = o->sack_ok;
 	}
-	emit(st, seg->dst, seg->src, &h, NULL, 0, 0);
+	emit(st, seg->dst, seg->src, &h, NULL, 0, 0, 0);
 }
 
 /* Reset a synchronized connection: <SEQ=SND.MAX><ACK=RCV.NXT><CTL=RST,ACK>. SND.MAX rather
@@ -328,7 +364,7 @@ void tcp_send_rst_reply(struct ng_stack *st, const struct tcp_seg *seg)
 		h.ack = seg->h.seq + tcp_seg_seqlen(seg);
 		h.flags = NG_TCP_RST | NG_TCP_ACK;
 	}
-	emit(st, seg->dst, seg->src, &h, NULL, 0, 0);
+	emit(st, seg->dst, seg->src, &h, NULL, 0, 0, 0);
 }
 
 /* The heart of output: send segments while the rules allow. FORCE (the override timer of RFC
@@ -433,8 +469,10 @@ static void output(struct ng_tcp_sock *c, bool force)
 		}
 		c->snd_nxt += len + (fin ? 1 : 0);
 		c->snd_max = tcp_seq_max(c->snd_max, c->snd_nxt);
-		if (!ng_timer_armed(&c->rexmt) || c->persist)
+		if (c->persist)
 			tcp_rexmt_arm(c);
+		else
+			tcp_rexmt_on_send(c);
 		if (fin)
 			break;
 	}

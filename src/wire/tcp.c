@@ -254,16 +254,14 @@ static uint8_t *put_opts(uint8_t *p, const struct ng_tcp_opts *o, struct layout 
 	return p;
 }
 
-/* Write the header with H's options, set h->hlen and h->csum, and checksum the header plus the
- * PAYLOAD_LEN bytes already at B + hlen (from SRC to DST). Returns hlen, or 0 if CAP is below
- * hlen + PAYLOAD_LEN or the segment would exceed 65535 bytes. */
-size_t ng_tcp_emit(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, struct ng_tcp_hdr *h,
-                   size_t payload_len)
+/* Write the header with H's options (checksum field zero) and set h->hlen. Returns hlen, or 0 if
+ * CAP is below hlen + PAYLOAD_LEN or the segment would exceed 65535 bytes. */
+static size_t put_header(uint8_t *b, size_t cap, struct ng_tcp_hdr *h, size_t payload_len)
 {
 	struct layout l = plan(&h->opt);
-	size_t hlen = NG_TCP_HLEN + l.len, tot = hlen + payload_len;
+	size_t hlen = NG_TCP_HLEN + l.len;
 
-	if (cap < hlen || cap - hlen < payload_len || tot > 0xffff)
+	if (cap < hlen || cap - hlen < payload_len || hlen + payload_len > 0xffff)
 		return 0;
 	ng_put16(b, h->sport);
 	ng_put16(b + 2, h->dport);
@@ -276,8 +274,54 @@ size_t ng_tcp_emit(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, struct ng
 	ng_put16(b + 18, h->urg);
 	put_opts(b + NG_TCP_HLEN, &h->opt, l);
 	h->hlen = (uint8_t)hlen;
+	return hlen;
+}
+
+/* Write the header with H's options, set h->hlen and h->csum, and checksum the header plus the
+ * PAYLOAD_LEN bytes already at B + hlen (from SRC to DST). Returns hlen, or 0 if CAP is below
+ * hlen + PAYLOAD_LEN or the segment would exceed 65535 bytes. */
+size_t ng_tcp_emit(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, struct ng_tcp_hdr *h,
+                   size_t payload_len)
+{
+	size_t hlen = put_header(b, cap, h, payload_len), tot = hlen + payload_len;
+
+	if (!hlen)
+		return 0;
 	h->csum = ng_csum_finish(
 	    ng_csum_add(ng_csum_pseudo(src, dst, NG_IP_PROTO_TCP, (uint16_t)tot), b, tot));
+	ng_put16(b + 16, h->csum);
+	return hlen;
+}
+
+/* ng_tcp_emit for a payload whose one's-complement sum the caller already has (PAYLOAD_SUM, as
+ * ng_csum_copy returns it when the payload was copied in): only the header and the
+ * pseudo-header are summed here. The header is a multiple of 4 bytes long, so the payload starts
+ * at an even offset and the two sums simply add (RFC 1071 2(A)). */
+size_t ng_tcp_emit_sum(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, struct ng_tcp_hdr *h,
+                       size_t payload_len, uint64_t payload_sum)
+{
+	size_t hlen = put_header(b, cap, h, payload_len), tot = hlen + payload_len;
+
+	if (!hlen)
+		return 0;
+	h->csum = ng_csum_finish(ng_csum_add(
+	    ng_csum_pseudo(src, dst, NG_IP_PROTO_TCP, (uint16_t)tot) + payload_sum, b, hlen));
+	ng_put16(b + 16, h->csum);
+	return hlen;
+}
+
+/* ng_tcp_emit for a link that finishes checksums (NG_PKT_F_CSUM_PARTIAL): the checksum field
+ * gets the folded pseudo-header sum over the whole segment's length, not complemented, which is
+ * what Linux's CHECKSUM_PARTIAL and virtio's NEEDS_CSUM expect; a super-segment's length is its
+ * whole length (the kernel adjusts it for every segment it cuts). h->csum is that value. */
+size_t ng_tcp_emit_partial(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, struct ng_tcp_hdr *h,
+                           size_t payload_len)
+{
+	size_t hlen = put_header(b, cap, h, payload_len), tot = hlen + payload_len;
+
+	if (!hlen)
+		return 0;
+	h->csum = ng_csum_fold(ng_csum_pseudo(src, dst, NG_IP_PROTO_TCP, (uint16_t)tot));
 	ng_put16(b + 16, h->csum);
 	return hlen;
 }

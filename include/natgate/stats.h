@@ -107,7 +107,9 @@ enum ng_drop {
 	X(NAT_FLOWS_CREATED, "nat flows created")                                                  \
 	X(NAT_FLOWS_EXPIRED, "nat flows expired")                                                  \
 	X(NAT_TRANSLATED_OUT, "nat packets translated outbound")                                   \
-	X(NAT_TRANSLATED_IN, "nat packets translated inbound")
+	X(NAT_TRANSLATED_IN, "nat packets translated inbound")                                     \
+	X(IP_GSO_FORWARDED, "ipv4 gso super-segments forwarded whole")                             \
+	X(IP_GSO_CUT, "ipv4 gso super-segments cut for a link without tso")
 
 enum ng_counter {
 #define NG_COUNTER_ENUM(name, text) NG_CNT_##name,

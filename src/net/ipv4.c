@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* IPv4 (RFC 791, RFC 1122, RFC 1812): input checks, local delivery, forwarding, output and
  * fragmentation. */
+#include "link/link_internal.h"
 #include "net/net_internal.h"
 
 /*
@@ -109,6 +110,9 @@ static int fragment(struct ng_stack *st, struct ng_iface *ifc, uint32_t nexthop,
 	struct ng_ipv4_hdr rest;
 	int rc = 0;
 
+	/* the fragments are fresh packets, finished ones: the checksum must be complete first */
+	if (p->flags & NG_PKT_F_CSUM_PARTIAL)
+		ng_ipv4_finish_csum(p);
 	copied_options(ip, &rest);
 	while (off < payload) {
 		const struct ng_ipv4_hdr *tmpl = off == 0 ? ip : &rest;
@@ -171,10 +175,97 @@ bool ng_ipv4_tso_fits(const struct ng_iface *ifc, const struct ng_pkt *p, uint32
 	return hdrs + p->gso_size <= ifc->mtu;
 }
 
+/* IP + TCP header length of the TCP/IPv4 datagram at B (LEN bytes), parsed by the wire codecs
+ * (no checksum: a super-segment's is partial); 0 when it is not one, or is a fragment. */
+uint32_t ng_ipv4_gso_hdrs(const uint8_t *b, size_t len)
+{
+	struct ng_ipv4_hdr ip;
+	struct ng_tcp_hdr th;
+
+	if (ng_ipv4_parse(b, len, &ip) != NG_DROP_NONE || ip.proto != NG_IP_PROTO_TCP ||
+	    ng_ipv4_is_fragment(&ip) ||
+	    ng_tcp_parse_nocsum(b + ip.hlen, ip.tot_len - ip.hlen, &th) != NG_DROP_NONE)
+		return 0;
+	return (uint32_t)ip.hlen + th.hlen;
+}
+
+/* Finish P's partial checksum as a NIC would (RFC 1071 sum over the transport header and data,
+ * the field holding the pseudo-header sum; RFC 768: a UDP result of 0 is sent as all ones). P is
+ * ours or was parsed on the way in; a datagram too short for its field is left alone. */
+void ng_ipv4_finish_csum(struct ng_pkt *p)
+{
+	const uint8_t *d = ng_pkt_data(p);
+	uint32_t ihl, len, at;
+	uint16_t c;
+
+	p->flags &= (uint8_t)~NG_PKT_F_CSUM_PARTIAL;
+	if (p->len < 20)
+		return;
+	ihl = (uint32_t)(d[0] & 0x0f) * 4;
+	len = NG_MIN(p->len, (uint32_t)ng_get16(d + 2));
+	at = d[9] == NG_IP_PROTO_TCP ? 16 : d[9] == NG_IP_PROTO_UDP ? 6 : 0;
+	if (!at || ihl + at + 2 > len)
+		return;
+	c = ng_csum(d + ihl, len - ihl);
+	if (d[9] == NG_IP_PROTO_UDP && c == 0)
+		c = 0xffff;
+	ng_put16(ng_pkt_data(p) + ihl + at, c);
+	p->flags |= NG_PKT_F_CSUM_VALID;
+}
+
+/*
+ * Super-segment P (header IP, gso_size set) is to leave through IFC, whose link cannot cut it
+ * (no NG_LINK_TX_TSO4: a capture or fault wrapper) or whose MTU its segments exceed: cut it here
+ * into the ordinary segments it stands for, with complete checksums (ng_link_segment_tcp4_chain,
+ * the links' own cutter), and send each as any datagram (fragmented if it must be and may be).
+ * With DF and segments too big for the MTU, one frag-needed (RFC 1191) answers the whole, as it
+ * would the first of its segments. Consumes P. 0, or the first error met.
+ */
+static int gso_cut(struct ng_stack *st, struct ng_iface *ifc, uint32_t nexthop, struct ng_pkt *p,
+                   const struct ng_ipv4_hdr *ip)
+{
+	uint32_t hdrs = ng_ipv4_gso_hdrs(ng_pkt_data(p), p->len);
+	struct ng_pkt *chain, *q;
+	int rc = 0;
+
+	if (ip->df && (!hdrs || hdrs + p->gso_size > ifc->mtu)) {
+		ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_FRAG_NEEDED,
+		                   (uint16_t)ifc->mtu);
+		ng_drop_pkt(st, p, NG_DROP_IP_DF);
+		return -NG_EMSGSIZE;
+	}
+	if (!ng_link_segment_tcp4_chain(st->pool, ng_pkt_data(p), p->len, 0, p->gso_size, &chain)) {
+		ng_drop_pkt(st, p, hdrs ? NG_DROP_NOBUF : NG_DROP_IP_LEN);
+		return -NG_ENOBUFS;
+	}
+	ng_count(st, NG_CNT_IP_GSO_CUT, 1);
+	ng_pkt_free(p);
+	while ((q = chain)) {
+		struct ng_ipv4_hdr h;
+		int r;
+
+		chain = q->next;
+		q->next = NULL;
+		q->l3 = q->off;
+		if (q->len <= ifc->mtu) {
+			r = ng_arp_output(st, ifc, q, nexthop);
+		} else if (ng_ipv4_parse(ng_pkt_data(q), q->len, &h) == NG_DROP_NONE) {
+			r = fragment(st, ifc, nexthop, q, &h);
+		} else {
+			ng_drop_pkt(st, q, NG_DROP_IP_LEN);
+			r = -NG_EINVAL;
+		}
+		if (r < 0 && !rc)
+			rc = r;
+	}
+	return rc;
+}
+
 /*
  * Route and send datagram P whose header is IP (data at the header, length tot_len): directly
- * when it fits the interface, in fragments when it may be fragmented, else refused (with a
- * frag-needed to a foreign source, RFC 1191). Consumes P.
+ * when it fits the interface (a super-segment: when its link cuts it and its segments fit), in
+ * fragments when it may be fragmented, else refused (with a frag-needed to a foreign source,
+ * RFC 1191). A super-segment that cannot leave whole is cut here. Consumes P.
  */
 static int xmit(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip)
 {
@@ -191,7 +282,19 @@ static int xmit(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr 
 		return -NG_EHOSTUNREACH;
 	}
 	p->l3 = p->off;
-	if (ip->tot_len <= ifc->mtu || ng_ipv4_tso_fits(ifc, p, 0))
+	if (p->gso_size) {
+		uint32_t hdrs;
+
+		if (ng_ipv4_tso_fits(ifc, p, 0)) {
+			ng_count(st, NG_CNT_IP_GSO_FORWARDED, 1);
+			return ng_arp_output(st, ifc, p, nexthop);
+		}
+		hdrs = ng_ipv4_gso_hdrs(ng_pkt_data(p), p->len);
+		if (!hdrs || ip->tot_len - hdrs > p->gso_size)
+			return gso_cut(st, ifc, nexthop, p, ip);
+		p->gso_size = 0; /* it stands for one segment: an ordinary datagram */
+	}
+	if (ip->tot_len <= ifc->mtu)
 		return ng_arp_output(st, ifc, p, nexthop);
 	if (ip->df) {
 		ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_FRAG_NEEDED,

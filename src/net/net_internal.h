@@ -59,6 +59,12 @@ int ng_ipv4_output(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_o
 int ng_ipv4_send_raw(struct ng_stack *st, struct ng_pkt *p);
 /* Largest transport payload + header that fits one unfragmented datagram towards DST. */
 uint32_t ng_ipv4_mtu_to(struct ng_stack *st, uint32_t dst);
+/* IP + TCP header bytes of the TCP/IPv4 datagram at IP (LEN bytes) when its headers parse and it
+ * is no fragment (a super-segment's headers, repeated in each segment it stands for); else 0. */
+uint32_t ng_ipv4_gso_hdrs(const uint8_t *ip, size_t len);
+/* Finish the partial (NG_PKT_F_CSUM_PARTIAL) TCP/UDP checksum of datagram P (data at its IP
+ * header): the flag becomes NG_PKT_F_CSUM_VALID. */
+void ng_ipv4_finish_csum(struct ng_pkt *p);
 /* Whether super-segment P (gso_size set) may leave through IFC whole (see ipv4.c). */
 bool ng_ipv4_tso_fits(const struct ng_iface *ifc, const struct ng_pkt *p, uint32_t ip_to_come);
 void ng_ipv4_register(struct ng_stack *st, uint8_t proto, ng_proto_input_fn in,

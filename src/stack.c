@@ -132,9 +132,11 @@ void ng_stack_input(struct ng_stack *st, struct ng_iface *ifc, struct ng_pkt *p)
 	ng_eth_input(st, ifc, p);
 }
 
-/* Move the clock forward and fire what is due. */
+/* Move the clock forward and fire what is due. Frames handed in by ng_stack_input since the
+ * last pump or poll end their batch here: the ACKs TCP deferred go out first. */
 void ng_stack_poll(struct ng_stack *st, uint64_t now)
 {
+	ng_tcp_flush_acks(st);
 	if (now > st->now)
 		st->now = now;
 	ng_timers_run(st->timers, st->now);
@@ -150,7 +152,10 @@ uint64_t ng_stack_now(const struct ng_stack *st)
 	return st->now;
 }
 
-/* Drain each link's ready frames into the stack, at most BUDGET in all. */
+/* Drain each link's ready frames into the stack, at most BUDGET in all. The frames of one pump
+ * are one batch: TCP answers the in-order data of a connection with one ACK at the end (RFC 5681
+ * 4.2's every-second-segment rule is met by the batch's last ACK, as with Linux's GRO), while
+ * out-of-order and duplicate segments are still acknowledged at once. */
 unsigned ng_stack_pump(struct ng_stack *st, unsigned budget)
 {
 	unsigned n = 0, i;
@@ -172,6 +177,7 @@ unsigned ng_stack_pump(struct ng_stack *st, unsigned budget)
 			more = true;
 		}
 	}
+	ng_tcp_flush_acks(st);
 	return n;
 }
 

@@ -4,8 +4,12 @@
  *
  * Theory of operation
  * -------------------
- * tcp_input() parses the segment (src/wire checks lengths, checksum and options), then finds
- * its connection by the 4-tuple hash, else a listener, else answers with a RST (3.10.7.1).
+ * tcp_input() parses the segment (src/wire checks lengths, checksum and options; the checksum
+ * not when the link vouches for it: NG_PKT_F_CSUM_VALID or _PARTIAL on a frame the kernel made),
+ * then finds its connection by the 4-tuple hash, else a listener, else answers with a RST
+ * (3.10.7.1). A segment may be longer than RCV.MSS (a TAP hands the kernel's 64 KiB
+ * super-segments whole): it is simply the sequence range it covers, checked, trimmed and copied
+ * into the receive ring once like any other.
  *
  * A listener (3.10.7.2) turns an acceptable SYN into a child connection in SYN_RECEIVED, sends
  * SYN+ACK and counts the child against its backlog; when the handshake completes the child is
@@ -30,10 +34,11 @@
  * (CLOSE_WAIT, CLOSING or TIME_WAIT), a FIN beyond it is remembered until the gap fills.
  *
  * After the steps, tcp_output() sends whatever the new windows allow plus any ACK owed (delayed
- * ACK otherwise: at most cfg.tcp_delack_ns, and at once for every second full segment, for
- * out-of-order data and for FIN). Finally tcp_finish() delivers the events that piled up and
- * frees the connection if it is CLOSED and nobody holds it. Every state change goes through
- * tcp_set_state(), which records old -> new and the cause.
+ * ACK otherwise: at most cfg.tcp_delack_ns; at once for out-of-order or duplicate data and for
+ * FIN; for every second full segment at the end of the input batch, so the frames of one
+ * ng_stack_pump draw one ACK per connection: ng_tcp_flush_acks). Finally tcp_finish() delivers
+ * the events that piled up and frees the connection if it is CLOSED and nobody holds it. Every
+ * state change goes through tcp_set_state(), which records old -> new and the cause.
  */
 #include "net/net_internal.h"
 #include "tcp/tcp_internal.h"
@@ -158,6 +163,51 @@ static void fin_in(struct ng_tcp_sock *c)
 	}
 }
 
+/* Owe C's ACK at the end of the input batch: put C on the stack's pending-ACK list (once). A
+ * full list sends at once instead. */
+static void ack_defer(struct ng_tcp_sock *c)
+{
+	struct ng_tcp *t = tcp_of(c->st);
+
+	if (c->ack_batch)
+		return;
+	if (t->ackq_n >= TCP_ACKQ_MAX) {
+		c->ack_now = true;
+		return;
+	}
+	t->ackq[t->ackq_n].c = c;
+	t->ackq[t->ackq_n].gen = c->gen;
+	t->ackq_n++;
+	c->ack_batch = true;
+	/* a caller that never ends the batch (ng_stack_input alone, no pump or poll) still gets
+	 * the ACK out, late */
+	tcp_delack_arm(c);
+}
+
+/* End of an input batch: every connection on the pending-ACK list that still owes an ACK (none
+ * went out since, on data or on its own) sends one now, with whatever data the windows allow.
+ * Entries whose slot was freed since are skipped (the generation changed). */
+void ng_tcp_flush_acks(struct ng_stack *st)
+{
+	struct ng_tcp *t = tcp_of(st);
+
+	if (!t)
+		return;
+	/* the list may grow while we go (an event callback may feed the stack) */
+	for (uint32_t i = 0; i < t->ackq_n; i++) {
+		struct ng_tcp_sock *c = t->ackq[i].c;
+		if (!c->in_use || c->gen != t->ackq[i].gen || !c->ack_batch)
+			continue;
+		c->ack_batch = false;
+		if (!tcp_synchronized(c->state) || c->rcv_nxt == c->last_ack_sent)
+			continue;
+		c->ack_now = true;
+		tcp_output(c);
+		tcp_finish(c);
+	}
+	t->ackq_n = 0;
+}
+
 /* Step 7: payload SEG (already trimmed to [RCV.NXT, right edge)) goes into the receive ring at
  * its offset. */
 static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t seq,
@@ -167,11 +217,17 @@ static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t s
 
 	tcp_ring_write_at(&c->rb, seq - c->read_seq, data, len);
 	/* the segment the next ACK answers: its SACK block comes first (RFC 2018 4); one held
-	 * already in full is a duplicate, reported as a D-SACK block (RFC 2883 4.1) */
-	c->sack_arr = (struct tcp_sack_arrival){.valid = true, .left = seq, .right = seq + len};
-	for (unsigned i = 0; i < c->ooo_n; i++)
-		if (tcp_seq_leq(c->ooo[i].left, seq) && tcp_seq_leq(seq + len, c->ooo[i].right))
-			c->sack_arr.dup = true;
+	 * already in full is a duplicate, reported as a D-SACK block (RFC 2883 4.1). A D-SACK
+	 * block the trimming of this very segment recorded (its head lay below RCV.NXT; any
+	 * earlier one went out with its immediate ACK) is kept: it is what RFC 2883 reports. */
+	if (!(c->sack_arr.valid && c->sack_arr.dup)) {
+		c->sack_arr =
+		    (struct tcp_sack_arrival){.valid = true, .left = seq, .right = seq + len};
+		for (unsigned i = 0; i < c->ooo_n; i++)
+			if (tcp_seq_leq(c->ooo[i].left, seq) &&
+			    tcp_seq_leq(seq + len, c->ooo[i].right))
+				c->sack_arr.dup = true;
+	}
 	if (seq == c->rcv_nxt) {
 		bool filled = false;
 		c->rcv_nxt += len;
@@ -191,10 +247,14 @@ static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t s
 			c->push_pending = 0;
 			c->events |= NG_TCP_EV_READABLE;
 		}
-		/* RFC 5681 4.2: ACK at least every second full-size segment; at once when a gap
+		/* RFC 5681 4.2: ACK at least every second full-size segment (a super-segment
+		 * counts as the LEN / RCV.MSS segments it stands for), deferred to the end of the
+		 * input batch so that segments arriving together draw one ACK; at once when a gap
 		 * was filled */
-		if (filled || c->rcv_nxt - c->last_ack_sent >= 2 * c->rcv_mss)
+		if (filled)
 			c->ack_now = true;
+		else if (c->rcv_nxt - c->last_ack_sent >= 2 * c->rcv_mss)
+			ack_defer(c);
 		else
 			tcp_delack_arm(c);
 		if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)
@@ -980,7 +1040,13 @@ void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *
 	struct tcp_seg seg;
 	enum ng_drop why;
 
-	why = ng_tcp_parse(ng_pkt_data(p), p->len, ip->src, ip->dst, &seg.h);
+	/* a segment the kernel handed over a TAP (no wire in between) comes with its checksum
+	 * known good or only the pseudo-header sum in it: parse it without summing it again; such
+	 * a segment may be a super-segment longer than RCV.MSS (nothing below cares) */
+	if (p->flags & (NG_PKT_F_CSUM_VALID | NG_PKT_F_CSUM_PARTIAL))
+		why = ng_tcp_parse_nocsum(ng_pkt_data(p), p->len, &seg.h);
+	else
+		why = ng_tcp_parse(ng_pkt_data(p), p->len, ip->src, ip->dst, &seg.h);
 	if (why != NG_DROP_NONE) {
 		ng_drop_pkt(st, p, why);
 		return;

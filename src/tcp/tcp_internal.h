@@ -56,6 +56,7 @@ static inline uint32_t tcp_seq_min(uint32_t a, uint32_t b)
 #define TCP_EPHEMERAL_HI   65535
 #define TCP_DEFAULT_BUF    (256 * 1024)
 #define TCP_MIN_BUF        2048
+#define TCP_ACKQ_MAX       256 /* connections with an ACK deferred to the end of a batch */
 
 /* A ring of bytes. LEN bytes starting at HEAD are "the data"; bytes beyond may be written at
  * an offset (out-of-order data waiting for the gap before it to fill). */
@@ -143,6 +144,9 @@ struct ng_tcp_sock {
 
 	/* acknowledgements */
 	bool ack_now;
+	/* an ACK owed by the every-second-segment rule waits for the end of the input batch
+	 * (ng_tcp_flush_acks); the connection is on the stack's pending-ACK list */
+	bool ack_batch;
 	uint32_t last_ack_sent; /* rcv_nxt carried by the last ACK we sent */
 
 	/* timers: retransmission or persist; delayed ACK; keepalive / TIME_WAIT / FIN_WAIT_2 */
@@ -212,6 +216,13 @@ struct ng_tcp {
 	/* RFC 5961 7: challenge ACKs of the whole stack share one bucket (set up on first use) */
 	struct tcp_chal_limit chal;
 	bool chal_init;
+	/* connections whose ACK waits for the end of the input batch (tcp_in.c); GEN tells a
+	 * slot freed (and maybe reused) since from the connection that was queued */
+	struct {
+		struct ng_tcp_sock *c;
+		uint32_t gen;
+	} ackq[TCP_ACKQ_MAX];
+	uint32_t ackq_n;
 };
 
 #define TCP_CHALLENGE_PER_SEC 1000 /* challenge ACKs per second per stack (RFC 5961 7) */
@@ -267,6 +278,9 @@ void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss);
 void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip);
 void tcp_icmp_error(struct ng_stack *st, const struct ng_ipv4_hdr *inner, const uint8_t *l4,
                     size_t l4len, int err, uint32_t mtu);
+/* End of an input batch (ng_stack_pump, ng_stack_poll): send the ACKs that data_in deferred,
+ * one per connection, each carrying the batch's last RCV.NXT (what GRO gives Linux). */
+void ng_tcp_flush_acks(struct ng_stack *st);
 
 /* ---- tcp_out.c ---- */
 /* Send what the windows, Nagle and SWS avoidance allow, and any ACK owed. */

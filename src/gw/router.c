@@ -276,6 +276,12 @@ static int open_link(struct router *r, const char *spec, const char *role, struc
 		fprintf(stderr, "natgate router: %s: %s\n", spec, msg ? msg : "cannot open");
 		return -1;
 	}
+	/* The kernel's 64 KiB super-segments cross whole (the NAT translates them as one datagram
+	 * and the other link's kernel cuts them), instead of being cut into MTU-sized frames here
+	 * and gathered again there. The fault and capture wrappers see what the stack sees, so
+	 * with them the link keeps cutting. */
+	if (!r->fault && !r->pcap)
+		(*out)->rx_whole = true;
 	if (r->fault) {
 		struct ng_fault_spec fs;
 		ng_fault_parse(r->fault, &fs, &msg);

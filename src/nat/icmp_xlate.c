@@ -132,8 +132,10 @@ bool nat_icmp_err_out(struct ng_nat *n, struct ng_pkt *p, const struct ng_ipv4_h
 	return true;
 }
 
-/* Put the port (ICMP: echo identifier) at L4 + OFF back to V, fixing the checksum covering it. */
-static void restore_port(uint8_t proto, uint8_t *l4, size_t l4len, size_t off, uint16_t v)
+/* Put the port (ICMP: echo identifier) at L4 + OFF back to V, fixing the checksum covering it
+ * (a PARTIAL one does not cover ports). */
+static void restore_port(uint8_t proto, uint8_t *l4, size_t l4len, size_t off, uint16_t v,
+                         bool partial)
 {
 	uint8_t *cs = NULL;
 
@@ -145,14 +147,17 @@ static void restore_port(uint8_t proto, uint8_t *l4, size_t l4len, size_t off, u
 		cs = l4 + 16;
 	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
 		cs = l4 + 6;
+	if (partial)
+		cs = NULL; /* the ports are not in the pseudo-header sum */
 	nat_rewrite16(l4 + off, v, cs);
 	if (cs && proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
 		ng_put16(cs, 0xffff);
 }
 
-/* Put the address at B + AOFF back to V: IP checksum, and the transport one (pseudo-header). */
+/* Put the address at B + AOFF back to V: IP checksum, and the transport one (pseudo-header;
+ * PARTIAL: a partial checksum, nat_csum_addr). */
 static void restore_addr(uint8_t *b, size_t aoff, uint8_t proto, uint8_t *l4, size_t l4len,
-                         uint32_t v)
+                         uint32_t v, bool partial)
 {
 	uint8_t *cs = NULL;
 
@@ -161,7 +166,7 @@ static void restore_addr(uint8_t *b, size_t aoff, uint8_t proto, uint8_t *l4, si
 	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
 		cs = l4 + 6;
 	if (cs)
-		ng_put16(cs, ng_csum_update32(ng_get16(cs), ng_get32(b + aoff), v));
+		ng_put16(cs, nat_csum_addr(ng_get16(cs), ng_get32(b + aoff), v, partial));
 	nat_rewrite32(b + aoff, v, b + 10);
 }
 
@@ -182,7 +187,7 @@ bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
 	uint8_t *b = ng_pkt_data(p), *l4;
 	size_t l4len;
 	uint16_t sport, dport, oldw;
-	bool restored = false;
+	bool restored = false, partial = (p->flags & NG_PKT_F_CSUM_PARTIAL) != 0;
 
 	(void)st;
 	if (ng_ipv4_parse_embedded(b, p->len, &ip) != NG_DROP_NONE || ip.frag_off != 0)
@@ -204,8 +209,8 @@ bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
 	f = nat_flow_lookup_in(n, ip.proto, ip.dst, dport, ip.src,
 	                       ip.proto == NG_IP_PROTO_ICMP ? 0 : sport);
 	if (f) {
-		restore_addr(b, 16, ip.proto, l4, l4len, n->pub);
-		restore_port(ip.proto, l4, l4len, 2, nat_flow_map(n, f)->out_port);
+		restore_addr(b, 16, ip.proto, l4, l4len, n->pub, partial);
+		restore_port(ip.proto, l4, l4len, 2, nat_flow_map(n, f)->out_port, partial);
 		dport = nat_flow_map(n, f)->out_port;
 		ip.dst = n->pub;
 		restored = true;
@@ -217,8 +222,8 @@ bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
 		if (!f)
 			return false;
 		m = nat_flow_map(n, f);
-		restore_addr(b, 12, ip.proto, l4, l4len, m->in_addr);
-		restore_port(ip.proto, l4, l4len, 0, m->in_port);
+		restore_addr(b, 12, ip.proto, l4, l4len, m->in_addr, partial);
+		restore_port(ip.proto, l4, l4len, 0, m->in_port, partial);
 		restored = true;
 	}
 	if (!restored)

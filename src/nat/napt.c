@@ -58,6 +58,20 @@ void nat_rewrite16(uint8_t *a, uint16_t v, uint8_t *cs)
 	ng_put16(a, v);
 }
 
+/*
+ * The TCP/UDP checksum field CS after a pseudo-header address changed from OLD to NEW. A full
+ * checksum follows RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'). A partial one (NG_PKT_F_CSUM_PARTIAL:
+ * the field holds the folded pseudo-header sum itself, not its complement, and whoever finishes
+ * the checksum adds the header and data to it) takes the change the other way round:
+ * S' = S + ~m + m', i.e. the same update applied to the complement of the field.
+ */
+uint16_t nat_csum_addr(uint16_t cs, uint32_t old, uint32_t new_, bool partial)
+{
+	if (partial)
+		return (uint16_t)~ng_csum_update32((uint16_t)~cs, old, new_);
+	return ng_csum_update32(cs, old, new_);
+}
+
 /* Where X's transport checksum lives for the pseudo-header (NULL: none, or UDP without one). */
 static uint8_t *l4_csum(struct xpkt *x)
 {
@@ -68,29 +82,33 @@ static uint8_t *l4_csum(struct xpkt *x)
 	return NULL; /* ICMP has no pseudo-header */
 }
 
-/* Port (or ICMP identifier) field and the checksum covering it. */
+/* Port (or ICMP identifier) field and the checksum covering it. A partial TCP/UDP checksum does
+ * not cover the ports yet (they are not in the pseudo-header): it is left alone. */
 static void rewrite_port(struct xpkt *x, bool src, uint16_t v)
 {
 	if (x->proto == NG_IP_PROTO_ICMP) {
 		nat_rewrite16(x->l4 + 4, v, x->l4 + 2);
 		return;
 	}
-	nat_rewrite16(x->l4 + (src ? 0 : 2), v, l4_csum(x));
+	nat_rewrite16(x->l4 + (src ? 0 : 2), v,
+	              (x->p->flags & NG_PKT_F_CSUM_PARTIAL) ? NULL : l4_csum(x));
 }
 
 /* Rewrite the source (SRC) or destination address and port of X, with the IP checksum and the
- * transport checksum (pseudo-header and port) updated incrementally (RFC 1624). */
+ * transport checksum (pseudo-header and port) updated incrementally (RFC 1624; a partial
+ * checksum by nat_csum_addr's rule). */
 static void rewrite(struct xpkt *x, bool src, uint32_t addr, uint16_t port)
 {
 	uint8_t *a = x->b + (src ? 12 : 16);
 	uint8_t *cs = l4_csum(x);
+	bool partial = (x->p->flags & NG_PKT_F_CSUM_PARTIAL) != 0;
 
 	if (cs)
-		ng_put16(cs, ng_csum_update32(ng_get16(cs), ng_get32(a), addr));
+		ng_put16(cs, nat_csum_addr(ng_get16(cs), ng_get32(a), addr, partial));
 	nat_rewrite32(a, addr, x->b + 10);
 	rewrite_port(x, src, port);
 	/* RFC 768: a computed UDP checksum of 0 is sent as all ones (0 means "none") */
-	if (cs && x->proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
+	if (cs && !partial && x->proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
 		ng_put16(cs, 0xffff);
 	if (src) {
 		x->ip.src = addr;
@@ -101,7 +119,9 @@ static void rewrite(struct xpkt *x, bool src, uint32_t addr, uint16_t port)
 	}
 }
 
-/* Parse the transport header of X through the wire codecs (checksums verified). */
+/* Parse the transport header of X through the wire codecs (checksums verified, except a TCP
+ * checksum the link vouched for or left partial: a super-segment's is never complete). A
+ * partial UDP checksum is finished first (the links finish those themselves). */
 static enum ng_drop parse_l4(struct xpkt *x)
 {
 	enum ng_drop d;
@@ -112,11 +132,16 @@ static enum ng_drop parse_l4(struct xpkt *x)
 	x->l4len = x->ip.tot_len - x->ip.hlen;
 	switch (x->proto) {
 	case NG_IP_PROTO_TCP:
-		d = ng_tcp_parse(x->l4, x->l4len, x->ip.src, x->ip.dst, &x->tcp);
+		if (x->p->flags & (NG_PKT_F_CSUM_PARTIAL | NG_PKT_F_CSUM_VALID))
+			d = ng_tcp_parse_nocsum(x->l4, x->l4len, &x->tcp);
+		else
+			d = ng_tcp_parse(x->l4, x->l4len, x->ip.src, x->ip.dst, &x->tcp);
 		x->sport = x->tcp.sport;
 		x->dport = x->tcp.dport;
 		return d;
 	case NG_IP_PROTO_UDP:
+		if (x->p->flags & NG_PKT_F_CSUM_PARTIAL)
+			ng_ipv4_finish_csum(x->p);
 		d = ng_udp_parse(x->l4, x->l4len, x->ip.src, x->ip.dst, &uh);
 		x->sport = uh.sport;
 		x->dport = uh.dport;
@@ -166,6 +191,17 @@ static void send_xlated(struct ng_nat *n, struct xpkt *x, bool outbound)
 	x->p = NULL;
 }
 
+/* Whether X, with DF, cannot cross to EGRESS (RFC 1191). A super-segment is judged by the
+ * segments it stands for (headers + gso_size): those are what the next hop will carry. */
+static bool too_big(const struct xpkt *x, const struct ng_iface *egress)
+{
+	if (!x->ip.df || x->ip.tot_len <= egress->mtu)
+		return false;
+	if (x->p->gso_size && x->proto == NG_IP_PROTO_TCP)
+		return (uint32_t)x->ip.hlen + x->tcp.hlen + x->p->gso_size > egress->mtu;
+	return true;
+}
+
 /* RFC 1812 5.3.1 / RFC 1191: checks on the untranslated datagram before it is rewritten. False if
  * it was answered with time-exceeded or fragmentation-needed and dropped (consumed). */
 static bool pre_checks(struct ng_nat *n, struct xpkt *x, const struct ng_iface *egress)
@@ -176,7 +212,7 @@ static bool pre_checks(struct ng_nat *n, struct xpkt *x, const struct ng_iface *
 		x->p = NULL;
 		return false;
 	}
-	if (x->ip.df && x->ip.tot_len > egress->mtu) {
+	if (too_big(x, egress)) {
 		ng_icmp_send_error(n->st, x->p, NG_ICMP_DEST_UNREACH, NG_ICMP_FRAG_NEEDED,
 		                   (uint16_t)egress->mtu);
 		ng_drop_pkt(n->st, x->p, NG_DROP_IP_DF);
@@ -594,7 +630,7 @@ static bool from_wan(struct ng_nat *n, struct xpkt *x)
 		return true;
 	/* TTL and MTU are checked after the lookup here (before it, a datagram for the router
 	 * itself would be refused); the quote keeps the untranslated header for the error */
-	if (x->ip.ttl <= 1 || (x->ip.df && x->ip.tot_len > n->lan->mtu)) {
+	if (x->ip.ttl <= 1 || too_big(x, n->lan)) {
 		bool ttl = x->ip.ttl <= 1;
 		icmp_error_from_bytes(n->st, x->quote, x->quote_len,
 		                      ttl ? NG_ICMP_TIME_EXCEEDED : NG_ICMP_DEST_UNREACH,

@@ -132,6 +132,9 @@ void nat_held_fire(struct ng_timer *t, uint64_t now);
 /* Rewrite a 32-bit address at A, fixing the checksum at CS (NULL: none). */
 void nat_rewrite32(uint8_t *a, uint32_t v, uint8_t *cs);
 void nat_rewrite16(uint8_t *a, uint16_t v, uint8_t *cs);
+/* The TCP/UDP checksum CS after a pseudo-header address went from OLD to NEW; PARTIAL: CS is a
+ * partial checksum (NG_PKT_F_CSUM_PARTIAL), which changes the other way round. */
+uint16_t nat_csum_addr(uint16_t cs, uint32_t old, uint32_t new_, bool partial);
 
 /* icmp_xlate.c: an ICMP error (RFC 5508) arriving from the WAN / the LAN. True if consumed. */
 bool nat_icmp_err_in(struct ng_nat *n, struct ng_pkt *p, const struct ng_ipv4_hdr *ip);

@@ -44,6 +44,8 @@ static inline uint32_t tcp_seq_min(uint32_t a, uint32_t b)
 /* ---- tunables (RFC 6298 leaves the bounds to the implementation) ---- */
 #define TCP_RTO_INIT_NS    (1000 * NG_NS_PER_MS) /* RFC 6298 2.1 */
 #define TCP_RTO_MIN_NS     (200 * NG_NS_PER_MS)  /* below RFC 6298's 1 s, as Linux and BSD do */
+#define TCP_PTO_MIN_NS     (10 * NG_NS_PER_MS)   /* floor of the tail loss probe timeout */
+#define TCP_WCDELACK_NS    (200 * NG_NS_PER_MS)  /* RFC 8985 WCDelAckT (peer delayed ACK) */
 #define TCP_RTO_MAX_NS     (60 * NG_NS_PER_SEC)  /* RFC 6298 2.5 allows a cap of at least 60 s */
 #define TCP_CLOCK_G_NS     (1 * NG_NS_PER_MS)    /* clock granularity G of RFC 6298 */
 #define TCP_PERSIST_MIN_NS (200 * NG_NS_PER_MS)
@@ -161,6 +163,9 @@ struct ng_tcp_sock {
 	unsigned retries;        /* consecutive timeouts without progress */
 	uint64_t first_rexmt_ts; /* when the current run of timeouts began (user timeout) */
 	bool persist;            /* REXMT serves as the persist timer */
+	bool tlp_armed;          /* REXMT serves as the tail loss probe timer (RFC 8985 7) */
+	bool tlp_out;            /* a probe is out and not yet acknowledged ... */
+	uint32_t tlp_high;       /* ... it ended at this sequence number */
 	unsigned probes;
 	uint64_t last_rx;
 	unsigned ka_probes;
@@ -318,6 +323,9 @@ void tcp_timers_init(struct ng_tcp_sock *c);
 void tcp_timers_cancel(struct ng_tcp_sock *c);
 /* (Re)arm the retransmission timer with the current RTO. */
 void tcp_rexmt_arm(struct ng_tcp_sock *c);
+/* New data went out: start the retransmission timer if it is not running (RFC 6298 5.1), or
+ * (re)start the tail loss probe timer (RFC 8985 7.2). */
+void tcp_rexmt_on_send(struct ng_tcp_sock *c);
 void tcp_persist_arm(struct ng_tcp_sock *c);
 void tcp_delack_arm(struct ng_tcp_sock *c);
 void tcp_keep_arm(struct ng_tcp_sock *c);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The timers of a connection: retransmission (RFC 6298) or, while the peer's window is zero,
- * persist (RFC 9293 3.8.6.1); delayed ACK (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2); and one timer
- * for TIME_WAIT (2*MSL), the orphaned FIN_WAIT_2 timeout and keepalive (RFC 1122 4.2.3.6).
+ * The timers of a connection: retransmission (RFC 6298), preceded by a tail loss probe (RFC 8985
+ * 7) when one is due first, or, while the peer's window is zero, persist (RFC 9293 3.8.6.1);
+ * delayed ACK (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2); and one timer for TIME_WAIT (2*MSL), the
+ * orphaned FIN_WAIT_2 timeout and keepalive (RFC 1122 4.2.3.6).
  */
 #include "tcp/tcp_internal.h"
 
@@ -32,11 +33,73 @@ static uint64_t backed_off(const struct ng_tcp_sock *c, uint64_t base, uint64_t 
 	return NG_MIN(v, max);
 }
 
-/* RFC 6298 5.1/5.3: (re)start the timer so it expires after RTO (backed off, 5.5). */
+/*
+ * The tail loss probe timeout (RFC 8985 7.2) if C should probe before its RTO, else 0. A probe
+ * is worth it when a connection with SACK and an RTT estimate has data in flight, is not in
+ * loss recovery or backing off, and has no probe of its own still unacknowledged: if the last
+ * segments of a flight, or every ACK for them, are lost, nothing else would tell the sender
+ * before the RTO (200 ms at least) — and over a TAP the kernel acknowledges a gathered batch of
+ * segments with a single ACK, so losing that one ACK stalls a whole window. The probe draws an
+ * ACK whose SACK blocks start fast recovery, or that simply acknowledges everything.
+ * PTO = 2 * SRTT, plus the peer's worst delayed ACK when one segment is in flight, at least
+ * TCP_PTO_MIN_NS, and never later than the RTO.
+ */
+static uint64_t tlp_timeout(struct ng_tcp_sock *c)
+{
+	uint32_t flight = tcp_flight(c);
+	uint64_t pto, rto = backed_off(c, c->rto, TCP_RTO_MAX_NS);
+
+	if (c->tlp_out && tcp_seq_geq(c->snd_una, c->tlp_high))
+		c->tlp_out =
+		    false; /* RFC 8985 7.4: the probe was acknowledged, the episode is over */
+	if (!c->sack_ok || !c->have_rtt || c->tlp_out || c->in_recovery || c->backoff || !flight ||
+	    !c->snd_wnd || (c->state != NG_TCP_ESTABLISHED && c->state != NG_TCP_CLOSE_WAIT) ||
+	    (c->fin_queued && tcp_seq_gt(c->snd_max, c->fin_seq)))
+		return 0;
+	pto = 2 * (uint64_t)c->srtt_us * 1000;
+	if (flight <= c->snd_mss)
+		pto += TCP_WCDELACK_NS;
+	pto = NG_MAX(pto, TCP_PTO_MIN_NS);
+	return pto < rto ? pto : 0;
+}
+
+/* RFC 6298 5.1/5.3: (re)start the timer so it expires after RTO (backed off, 5.5) — or, when a
+ * tail loss probe is due first, after the probe timeout (tlp_timeout). */
 void tcp_rexmt_arm(struct ng_tcp_sock *c)
 {
+	uint64_t pto = tlp_timeout(c);
+
 	c->persist = false;
-	ng_timer_arm(c->st->timers, &c->rexmt, c->st->now + backed_off(c, c->rto, TCP_RTO_MAX_NS));
+	c->tlp_armed = pto != 0;
+	ng_timer_arm(c->st->timers, &c->rexmt,
+	             c->st->now + (pto ? pto : backed_off(c, c->rto, TCP_RTO_MAX_NS)));
+}
+
+/* New data went out (tcp_output): RFC 6298 5.1 starts the retransmission timer only if it is
+ * not running; RFC 8985 7.2 restarts the probe timer after every original transmission. A
+ * running RTO gives way to a probe that became due sooner (the flight was one segment when it
+ * was armed, and a probe then waits for the peer's delayed ACK). */
+void tcp_rexmt_on_send(struct ng_tcp_sock *c)
+{
+	if (!ng_timer_armed(&c->rexmt) || c->tlp_armed || (!c->persist && tlp_timeout(c)))
+		tcp_rexmt_arm(c);
+}
+
+/* RFC 8985 7.3: the probe timeout expired with the tail of the flight unacknowledged. Send the
+ * last segment in flight again (RFC 8985 prefers new data when there is some; a retransmission
+ * of the last segment draws the same ACK and keeps the congestion window's rules out of it:
+ * the probe is one segment beyond cwnd, as 7.3 allows), then wait for the RTO. */
+static void tlp_fire(struct ng_tcp_sock *c)
+{
+	uint32_t len = NG_MIN(tcp_flight(c), c->snd_mss);
+
+	c->tlp_armed = false;
+	/* one probe per episode, sent or not (no buffer): the next expiry is the RTO's */
+	c->tlp_out = true;
+	c->tlp_high = c->snd_max;
+	if (tcp_retransmit(c, c->snd_max - len, len))
+		ng_count(c->st, NG_CNT_TCP_TLP, 1);
+	tcp_rexmt_arm(c);
 }
 
 /* Persist timer: RTO-based, backed off, bounded to [200 ms, 60 s]. */
@@ -155,6 +218,11 @@ static void rexmt_fire(struct ng_timer *t, uint64_t now)
 
 	if (c->persist) {
 		persist_fire(c);
+		tcp_finish(c);
+		return;
+	}
+	if (c->tlp_armed) {
+		tlp_fire(c);
 		tcp_finish(c);
 		return;
 	}

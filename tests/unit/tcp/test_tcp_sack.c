@@ -2,7 +2,8 @@
 /*
  * SACK and timestamps in the TCP core, segment by segment: negotiation on the SYNs (RFC 2018 2,
  * RFC 7323 3.2), PAWS and TS.Recent (RFC 7323 4.3 / 5.3), the receiver's SACK blocks (RFC 2018
- * 4) and the sender's RFC 6675 recovery retransmitting only the holes.
+ * 4) and the sender's RFC 6675 recovery retransmitting only the holes; the tail loss probe
+ * (RFC 8985 7) that makes a lost tail, or lost ACKs for it, show before the RTO.
  */
 #include "tcp_harness.h"
 
@@ -280,6 +281,10 @@ static void test_sender_recovery(void **state)
 	}
 	ecr = s.h.opt.tsval;
 	th_advance(&t, 20 * NG_NS_PER_MS);
+	/* no ACK for 20 ms, more than the probe timeout (2 * SRTT, at least 10 ms): a tail loss
+	 * probe resends the last segment (RFC 8985 7.3) */
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, seq[4], 101, MSS_TS);
+	th_expect_none(&t);
 	/* segment 1 arrived: a duplicate ACK with one block */
 	o = popt(1100, ecr, (const uint32_t[]){seq[1], seq[2]}, 1);
 	th_send_opt(&t, TH_PPORT, TH_SPORT, 101, seq[0], NG_TCP_ACK, 65535, NULL, 0, &o, 0);
@@ -301,8 +306,8 @@ static void test_sender_recovery(void **state)
 	th_expect_none(&t);
 	ng_tcp_get_info(c, &info);
 	assert_int_equal(info.snd_una, seq[5]);
-	assert_int_equal(info.retransmits, 2);
-	assert_int_equal(info.bytes_retrans, 2 * MSS_TS);
+	assert_int_equal(info.retransmits, 3); /* the probe and two holes */
+	assert_int_equal(info.bytes_retrans, 3 * MSS_TS);
 	assert_false(c->in_recovery);
 	/* RTT samples from the echoes: 20 ms each (1 ms timestamp clock), after the handshake's 0
 	 */
@@ -314,12 +319,111 @@ static void test_sender_recovery(void **state)
 	th_fini(&t);
 }
 
+/* The tail of a flight goes unacknowledged: after the probe timeout (2 * SRTT, at least 10 ms;
+ * SRTT is 0 here) the last segment is sent again, once; the ACK it draws (a SACK of it, the
+ * earlier segments lost) starts recovery at once; without any answer the next expiry is the
+ * RTO, which goes back to SND.UNA. */
+static void test_tail_loss_probe(void **state)
+{
+	struct ng_tcp_sock *c, *l;
+	struct ng_tcp_opts o;
+	static uint8_t d[5 * MSS_TS];
+	const uint64_t *cnt;
+	struct th_seg s;
+	struct th t;
+	uint32_t ecr, seq[6];
+	(void)state;
+
+	th_init(&t, 7);
+	cnt = ng_stack_stats(t.st)->counters;
+	c = server(&t, &l, true, &ecr);
+	for (unsigned k = 0; k < 6; k++)
+		seq[k] = 2001 + k * MSS_TS;
+	memset(d, 'p', sizeof(d));
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	for (unsigned k = 0; k < 5; k++)
+		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, seq[k], 101,
+		          MSS_TS);
+	th_advance(&t, 9 * NG_NS_PER_MS);
+	th_expect_none(&t);
+	th_advance(&t, 2 * NG_NS_PER_MS);
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, seq[4], 101, MSS_TS);
+	th_expect_none(&t);
+	assert_int_equal(cnt[NG_CNT_TCP_TLP], 1);
+	/* one probe per episode: nothing more until the RTO (200 ms), which resends SND.UNA */
+	th_advance(&t, 150 * NG_NS_PER_MS);
+	th_expect_none(&t);
+	th_advance(&t, 60 * NG_NS_PER_MS);
+	th_expect(&t, &s, NG_TCP_ACK, seq[0], 101, MSS_TS);
+	assert_int_equal(cnt[NG_CNT_TCP_TLP], 1);
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+	th_fini(&t);
+
+	/* segment 0 was lost and the ACKs of the others too: the probe's answer SACKs segments
+	 * 1-4, more than 2 * SMSS above the hole, so recovery starts at once (RFC 6675), long
+	 * before the RTO: the hole goes by rule 1, then once more as the rescue retransmission of
+	 * rule 4 (the highest unSACKed data; RescueRxt is undefined at the start of recovery) */
+	th_init(&t, 8);
+	c = server(&t, &l, true, &ecr);
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	for (unsigned k = 0; k < 5; k++)
+		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, seq[k], 101,
+		          MSS_TS);
+	ecr = s.h.opt.tsval;
+	th_advance(&t, 11 * NG_NS_PER_MS);
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, seq[4], 101, MSS_TS);
+	o = popt(1100, ecr, (const uint32_t[]){seq[1], seq[5]}, 1);
+	th_send_opt(&t, TH_PPORT, TH_SPORT, 101, seq[0], NG_TCP_ACK, 65535, NULL, 0, &o, 0);
+	th_expect(&t, &s, NG_TCP_ACK, seq[0], 101, MSS_TS);
+	th_expect(&t, &s, NG_TCP_ACK, seq[0], 101, MSS_TS);
+	th_expect_none(&t);
+	assert_true(c->in_recovery);
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+	th_fini(&t);
+}
+
+/* With a single segment in flight the probe would wait for the peer's delayed ACK too (RFC 8985
+ * 7.2: PTO += WCDelAckT), which is no sooner than the RTO: no probe, the RTO resends it. */
+static void test_tail_loss_probe_one_segment(void **state)
+{
+	struct ng_tcp_sock *c, *l;
+	struct th_seg s;
+	struct th t;
+	uint32_t ecr;
+	(void)state;
+
+	th_init(&t, 9);
+	c = server(&t, &l, true, &ecr);
+	assert_int_equal(ng_tcp_send(c, "hello", 5), 5);
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, 2001, 101, 5);
+	th_advance(&t, 199 * NG_NS_PER_MS);
+	th_expect_none(&t);
+	th_advance(&t, 2 * NG_NS_PER_MS);
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, 2001, 101, 5);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 0);
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+	th_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_negotiation),     cmocka_unit_test(test_paws),
-	    cmocka_unit_test(test_receiver_blocks), cmocka_unit_test(test_receiver_four_blocks),
+	    cmocka_unit_test(test_negotiation),
+	    cmocka_unit_test(test_paws),
+	    cmocka_unit_test(test_receiver_blocks),
+	    cmocka_unit_test(test_receiver_four_blocks),
 	    cmocka_unit_test(test_sender_recovery),
+	    cmocka_unit_test(test_tail_loss_probe),
+	    cmocka_unit_test(test_tail_loss_probe_one_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

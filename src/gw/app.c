@@ -257,6 +257,14 @@ int ng_app_start(struct ng_app *a)
 	rc = ng_tap_open(a->tap, a->mtu, &a->link, &msg);
 	if (rc)
 		goto fail_msg;
+	/* The TAP alone may hand the kernel's TCP super-segments whole (the stack's TCP takes
+	 * them, their checksums vouched for by the kernel): one pass less over every received
+	 * byte. Not under --fault or --pcap, whose wrappers work on wire-sized frames.
+	 * NG_APP_RX_WHOLE=0 in the environment turns it off (for comparisons). */
+	if (!a->fault && !a->pcap) {
+		const char *e = getenv("NG_APP_RX_WHOLE");
+		a->link->rx_whole = !(e && !strcmp(e, "0"));
+	}
 	if (a->fault) {
 		struct ng_fault_spec spec;
 		if (ng_fault_parse(a->fault, &spec, &msg))

@@ -367,11 +367,30 @@ void tcp_send_rst_reply(struct ng_stack *st, const struct tcp_seg *seg)
 	emit(st, seg->dst, seg->src, &h, NULL, 0, 0, 0);
 }
 
+/* The longest segment output() builds for C: one MSS; or, where the route's link cuts
+ * super-segments (TSO; with checksum offload, which virtio's GSO needs too), as many whole MSS as
+ * one IPv4 datagram (65535 bytes) and one packet buffer hold: 45 segments of 1448 bytes at MTU
+ * 1500. The link cuts it into MSS-sized segments with the same headers, so the peer sees what
+ * one-by-one sending would have produced. */
+static uint32_t seg_max(const struct ng_tcp_sock *c)
+{
+	const uint32_t need = NG_LINK_TX_CSUM | NG_LINK_TX_TSO4;
+	uint32_t room, hdr, n;
+
+	if ((route_offload(c->st, c->raddr) & need) != need)
+		return c->snd_mss;
+	room = NG_MIN(c->st->cfg.pkt_size - NG_PKT_HEADROOM, 65535u - NG_IP_HLEN);
+	hdr = NG_TCP_HLEN + tcp_opt_overhead(c);
+	n = room > hdr ? (room - hdr) / c->snd_mss : 0;
+	return n > 1 ? n * c->snd_mss : c->snd_mss;
+}
+
 /* The heart of output: send segments while the rules allow. FORCE (the override timer of RFC
  * 9293 3.8.6.2.1) sends what the window allows even if SWS avoidance would wait. */
 static void output(struct ng_tcp_sock *c, bool force)
 {
 	bool sent_any = false;
+	uint32_t tso = 0;
 	unsigned n;
 
 	switch (c->state) {
@@ -403,6 +422,7 @@ static void output(struct ng_tcp_sock *c, bool force)
 		n = 100000; /* the scoreboard, not the loop below, decides during recovery */
 	} else {
 		n = 0;
+		tso = seg_max(c);
 	}
 	for (; n < 100000; n++) {
 		uint32_t hole_end = 0;
@@ -423,15 +443,29 @@ static void output(struct ng_tcp_sock *c, bool force)
 		uint32_t wnd = NG_MIN(c->snd_wnd, c->cwnd + lt);
 		uint32_t inflight = c->snd_nxt - c->snd_una;
 		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
-		uint32_t len = NG_MIN(NG_MIN(unsent, usable), c->snd_mss);
 		bool rexmit = tcp_seq_lt(c->snd_nxt, c->snd_max);
+		/* retransmissions, and data under an urgent pointer, go one MSS at a time */
+		uint32_t maxseg =
+		    rexmit || (c->snd_urg && tcp_seq_gt(c->snd_up, c->snd_nxt)) ? c->snd_mss : tso;
+		uint32_t len = NG_MIN(NG_MIN(unsent, usable), NG_MAX(maxseg, c->snd_mss));
 		if (rexmit && hole_end && tcp_seq_gt(c->snd_nxt + len, hole_end))
 			len = hole_end - c->snd_nxt;
+		if (len > c->snd_mss) {
+			/* a super-segment stands for segments sent one by one: each whole MSS goes;
+			 * the short tail only where it would have gone after them (the end of the
+			 * queued data, and Nagle off, urgent data, or the write side shut, or half
+			 * the peer's largest window) */
+			uint32_t tail = len % c->snd_mss;
+			if (tail &&
+			    !(len == unsent && (c->opts.nodelay || c->snd_urg || c->shut_wr)) &&
+			    !(c->max_sndwnd && tail >= c->max_sndwnd / 2))
+				len -= tail;
+		}
 		bool fin = c->fin_queued && len == unsent && c->snd_nxt + len == c->fin_seq;
 		bool send = false;
 		uint8_t flags;
 
-		if (len == c->snd_mss && len > 0)
+		if (len >= c->snd_mss && len > 0)
 			send = true;
 		else if (len > 0 && len == unsent &&
 		         (c->opts.nodelay || inflight == 0 || c->snd_urg || c->shut_wr))
@@ -449,7 +483,8 @@ static void output(struct ng_tcp_sock *c, bool force)
 			flags |= NG_TCP_FIN;
 		if (len && len == unsent)
 			flags |= NG_TCP_PSH;
-		if (tcp_xmit(c, c->snd_nxt, len, flags) == -NG_ENOBUFS)
+		if (xmit(c, c->snd_nxt, len, flags, len > c->snd_mss ? c->snd_mss : 0) ==
+		    -NG_ENOBUFS)
 			break;
 		sent_any = true;
 		force = false;

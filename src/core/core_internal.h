@@ -58,6 +58,8 @@ uint16_t ng_csum_update16(uint16_t csum, uint16_t old, uint16_t new_);
 uint16_t ng_csum_update32(uint16_t csum, uint32_t old, uint32_t new_);
 /* Copy LEN bytes and return their sum (for copy-and-checksum in one pass). */
 uint64_t ng_csum_copy(void *dst, const void *src, size_t len, uint64_t sum);
+/* memcpy for payload (no overlap): long copies in 32-byte vectors (see csum.c). */
+void ng_copy(void *restrict dst, const void *restrict src, size_t len);
 
 /* ---- hashing, src/core/hash.c ---- */
 /* SipHash-2-4 with a 128-bit key: the keyed hash for ISNs (RFC 6528) and ports (RFC 6056). */

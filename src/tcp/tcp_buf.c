@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Byte rings behind every connection's send and receive buffers. */
+/* Byte rings behind every connection's send and receive buffers (payload copies use ng_copy:
+ * large blocks in vector registers rather than glibc's rep movsb). */
 #include <stdlib.h>
 
 #include "tcp/tcp_internal.h"
@@ -32,9 +33,9 @@ void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint3
 	if (pos >= r->size)
 		pos -= r->size;
 	first = NG_MIN(len, r->size - pos);
-	memcpy(r->buf + pos, data, first);
+	ng_copy(r->buf + pos, data, first);
 	if (len > first)
-		memcpy(r->buf, (const uint8_t *)data + first, len - first);
+		ng_copy(r->buf, (const uint8_t *)data + first, len - first);
 }
 
 /* Read LEN bytes from OFF past the head, wrapping. */
@@ -47,9 +48,9 @@ void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, void *out, uint32_
 	if (pos >= r->size)
 		pos -= r->size;
 	first = NG_MIN(len, r->size - pos);
-	memcpy(out, r->buf + pos, first);
+	ng_copy(out, r->buf + pos, first);
 	if (len > first)
-		memcpy((uint8_t *)out + first, r->buf, len - first);
+		ng_copy((uint8_t *)out + first, r->buf, len - first);
 }
 
 /* Read LEN bytes from OFF past the head into OUT (which must not overlap the ring), and return

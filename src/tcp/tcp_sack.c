@@ -122,10 +122,19 @@ void tcp_sack_board_ack(struct tcp_sack_board *b, uint32_t snd_una)
 	b->n = (uint8_t)k;
 	if (tcp_seq_lt(b->high_rxt, snd_una))
 		b->high_rxt = snd_una;
+	if (b->rtx_watch && tcp_seq_gt(snd_una, b->rtx_seq))
+		b->rtx_watch = false; /* the watched retransmission arrived */
+	if (b->rtx_redo && tcp_seq_gt(snd_una, b->rtx_seq)) {
+		b->rtx_redo = false;
+		if (tcp_seq_gt(b->rtx_redo_high, b->high_rxt))
+			b->high_rxt = b->rtx_redo_high;
+	}
 	/* RFC 6675 5: recovery ends when the cumulative ACK reaches RecoveryPoint */
 	if (b->in_recovery && tcp_seq_geq(snd_una, b->recovery_pt)) {
 		b->in_recovery = false;
 		b->rescue_valid = false;
+		b->rtx_watch = false;
+		b->rtx_redo = false;
 	}
 }
 
@@ -207,6 +216,22 @@ void tcp_sack_board_update(struct tcp_sack_board *b, uint32_t snd_una, uint32_t 
 		}
 		res->newly_sacked += insert(b, l, r);
 	}
+	b->max_seen = snd_max;
+	/* Segments sent after the watched retransmission have arrived (DupThresh of its lengths
+	 * beyond SND.MAX as it went out) and it has not: it was lost as well. Without this only
+	 * the RTO would resend it (RFC 6675's rules never pick data below HighRxt again; the
+	 * rescue of rule 4 yields to new data). The same reasoning as RACK (RFC 8985), counted in
+	 * segments instead of time. HighRxt steps back to it for the one retransmission. */
+	if (b->in_recovery && b->rtx_watch && !b->rtx_redo && !tcp_sack_is_sacked(b, b->rtx_seq) &&
+	    tcp_seq_geq(tcp_sack_high(b, snd_una),
+	                b->rtx_mark + TCP_SACK_DUPTHRESH * NG_MAX(b->rtx_len, 1u))) {
+		b->rtx_watch = false;
+		b->rtx_redo = true;
+		b->rtx_redo_high = b->high_rxt;
+		b->high_rxt = b->rtx_seq;
+		b->rtx_lost++;
+		res->rtx_lost = true;
+	}
 }
 
 bool tcp_sack_is_sacked(const struct tcp_sack_board *b, uint32_t seq)
@@ -270,6 +295,9 @@ void tcp_sack_recovery_start(struct tcp_sack_board *b, uint32_t snd_una, uint32_
 	b->high_rxt = snd_una;
 	b->recovery_pt = snd_max;
 	b->rescue_valid = false;
+	b->rtx_watch = false;
+	b->rtx_redo = false;
+	b->max_seen = snd_max;
 }
 
 /* The first unSACKed sequence at or after FROM (below SND_MAX), and the end of its gap. False
@@ -356,6 +384,18 @@ void tcp_sack_sent(struct tcp_sack_board *b, enum tcp_sack_next kind, uint32_t s
 	if (kind == TCP_SACK_RETX) {
 		if (tcp_seq_gt(seq + len, b->high_rxt))
 			b->high_rxt = seq + len;
+		if (b->rtx_redo && seq == b->rtx_seq) {
+			/* the lost retransmission went again: on from where HighRxt was */
+			b->rtx_redo = false;
+			if (tcp_seq_gt(b->rtx_redo_high, b->high_rxt))
+				b->high_rxt = b->rtx_redo_high;
+		}
+		if (!b->rtx_watch && b->in_recovery) {
+			b->rtx_watch = true;
+			b->rtx_seq = seq;
+			b->rtx_len = len;
+			b->rtx_mark = b->max_seen;
+		}
 	} else if (kind == TCP_SACK_RESCUE) {
 		b->rescue_valid = true;
 		b->rescue_rxt = b->recovery_pt;

@@ -76,11 +76,22 @@ struct tcp_sack_board {
 	uint32_t rescue_rxt; /* RescueRxt */
 	uint32_t dsacks;     /* D-SACK blocks seen (spurious retransmissions) */
 	uint32_t ignored;    /* blocks rejected by the validity checks */
+	/* Lost retransmissions (what RFC 6675 alone cannot see: a lost retransmission waits for
+	 * the RTO). The first retransmission of a recovery still unacknowledged is watched with
+	 * SND.MAX as it went out; once the receiver SACKs DupThresh of its lengths sent after it
+	 * while it stays a hole, it was lost too and is sent again (tcp_sack_board_update). */
+	bool rtx_watch;
+	uint32_t rtx_seq, rtx_len, rtx_mark;
+	bool rtx_redo;          /* RTX_SEQ is due again ... */
+	uint32_t rtx_redo_high; /* ... and HighRxt returns here once it has gone */
+	uint32_t max_seen;      /* SND.MAX at the last update */
+	uint32_t rtx_lost;      /* retransmissions found lost */
 };
 
 /* Result of an update from one ACK's SACK blocks. */
 struct tcp_sack_update {
 	uint32_t newly_sacked; /* bytes not SACKed before */
+	bool rtx_lost;         /* a retransmission was found lost: NextSeg offers it again */
 	bool dsack;            /* the first block was a D-SACK */
 	uint32_t dsack_left, dsack_right;
 };

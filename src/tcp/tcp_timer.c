@@ -85,20 +85,30 @@ void tcp_rexmt_on_send(struct ng_tcp_sock *c)
 		tcp_rexmt_arm(c);
 }
 
-/* RFC 8985 7.3: the probe timeout expired with the tail of the flight unacknowledged. Send the
- * last segment in flight again (RFC 8985 prefers new data when there is some; a retransmission
- * of the last segment draws the same ACK and keeps the congestion window's rules out of it:
- * the probe is one segment beyond cwnd, as 7.3 allows), then wait for the RTO. */
+/* RFC 8985 7.3: the probe timeout expired with the tail of the flight unacknowledged. The probe
+ * is one segment beyond cwnd: new data if there is some and the peer's window takes a full
+ * segment of it (the ACK it draws tells as much, and nothing is sent twice), else the last
+ * segment in flight again. Then the RTO runs. */
 static void tlp_fire(struct ng_tcp_sock *c)
 {
-	uint32_t len = NG_MIN(tcp_flight(c), c->snd_mss);
+	uint32_t end = c->sbuf_seq + c->sb.len, redge = c->snd_una + c->snd_wnd;
+	uint32_t unsent = tcp_seq_gt(end, c->snd_max) ? end - c->snd_max : 0;
+	uint32_t room = tcp_seq_gt(redge, c->snd_max) ? redge - c->snd_max : 0;
+	uint32_t len = NG_MIN(tcp_flight(c), c->snd_mss), before = c->snd_max;
 
 	c->tlp_armed = false;
 	/* one probe per episode, sent or not (no buffer): the next expiry is the RTO's */
 	c->tlp_out = true;
-	c->tlp_high = c->snd_max;
-	if (tcp_retransmit(c, c->snd_max - len, len))
+	if (unsent >= c->snd_mss && room >= c->snd_mss) {
+		c->cwnd += c->snd_mss;
+		tcp_output(c);
+		c->cwnd -= c->snd_mss;
+	}
+	if (c->snd_max != before)
 		ng_count(c->st, NG_CNT_TCP_TLP, 1);
+	else if (tcp_retransmit(c, c->snd_max - len, len))
+		ng_count(c->st, NG_CNT_TCP_TLP, 1);
+	c->tlp_high = c->snd_max;
 	tcp_rexmt_arm(c);
 }
 

@@ -673,15 +673,84 @@ static void test_rx_model(void **state)
 	}
 }
 
+/* A retransmission that is lost as well: once DupThresh segments sent after it are SACKed
+ * while it stays a hole, NextSeg offers it again (once), then carries on above the old
+ * HighRxt; without that evidence (or once it arrives) nothing is resent twice. */
+static void test_lost_retransmission(void **state)
+{
+	uint32_t B;
+	(void)state;
+	for_each_base(B)
+	{
+		struct tcp_sack_board b;
+		struct tcp_sack_update u;
+		struct tcp_sack_seg s;
+		struct ng_sack_block blk[2];
+		uint32_t una = B, max = B + 10 * MSS;
+
+		tcp_sack_board_reset(&b);
+		/* segments 0 and 2 lost, 1 and 3..9 SACKed: recovery, both holes resent */
+		blk[0] = (struct ng_sack_block){B + 3 * MSS, max};
+		blk[1] = (struct ng_sack_block){B + MSS, B + 2 * MSS};
+		tcp_sack_board_update(&b, una, max, blk, 2, &u);
+		tcp_sack_recovery_start(&b, una, max);
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B);
+		tcp_sack_sent(&b, s.kind, s.seq, s.len);
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B + 2 * MSS);
+		tcp_sack_sent(&b, s.kind, s.seq, s.len);
+		/* new data [10, 12) goes out; two of them SACKed: not yet evidence enough */
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_NEW);
+		max = B + 13 * MSS;
+		blk[0] = (struct ng_sack_block){B + 3 * MSS, B + 12 * MSS};
+		tcp_sack_board_update(&b, una, max, blk, 2, &u);
+		assert_false(u.rtx_lost);
+		s = tcp_sack_next_seg(&b, una, max, MSS, false);
+		assert_int_equal(s.kind, TCP_SACK_RESCUE); /* rules 1 and 3 find nothing */
+		/* the third arrives, segment 0 is still a hole: its retransmission was lost */
+		blk[0] = (struct ng_sack_block){B + 3 * MSS, B + 13 * MSS};
+		tcp_sack_board_update(&b, una, max, blk, 2, &u);
+		assert_true(u.rtx_lost);
+		assert_int_equal(b.rtx_lost, 1);
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_RETX);
+		assert_int_equal(s.seq, B);
+		assert_int_equal(s.len, MSS);
+		tcp_sack_sent(&b, s.kind, s.seq, s.len);
+		/* segment 2's retransmission is not resent: HighRxt is back above it */
+		s = tcp_sack_next_seg(&b, una, max, MSS, true);
+		assert_int_equal(s.kind, TCP_SACK_NEW);
+		/* the same evidence again does not resend it a third time */
+		tcp_sack_board_update(&b, una, max, blk, 2, &u);
+		assert_false(u.rtx_lost);
+		/* it arrives: the cumulative ACK passes it, the watch ends */
+		una = B + MSS;
+		tcp_sack_board_update(&b, una, max, blk, 1, &u);
+		assert_false(b.rtx_watch);
+		assert_false(u.rtx_lost);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rx_order),       cmocka_unit_test(test_rx_in_order),
-	    cmocka_unit_test(test_rx_dsack),       cmocka_unit_test(test_board_update),
-	    cmocka_unit_test(test_board_validity), cmocka_unit_test(test_board_full),
-	    cmocka_unit_test(test_is_lost),        cmocka_unit_test(test_recovery),
-	    cmocka_unit_test(test_next_seg_rules), cmocka_unit_test(test_next_hole),
-	    cmocka_unit_test(test_board_model),    cmocka_unit_test(test_rx_model),
+	    cmocka_unit_test(test_rx_order),
+	    cmocka_unit_test(test_rx_in_order),
+	    cmocka_unit_test(test_rx_dsack),
+	    cmocka_unit_test(test_board_update),
+	    cmocka_unit_test(test_board_validity),
+	    cmocka_unit_test(test_board_full),
+	    cmocka_unit_test(test_is_lost),
+	    cmocka_unit_test(test_recovery),
+	    cmocka_unit_test(test_next_seg_rules),
+	    cmocka_unit_test(test_next_hole),
+	    cmocka_unit_test(test_board_model),
+	    cmocka_unit_test(test_rx_model),
+	    cmocka_unit_test(test_lost_retransmission),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -388,6 +388,40 @@ static void test_tail_loss_probe(void **state)
 	th_fini(&t);
 }
 
+/* With more data queued than the congestion window lets out, the probe is the next new
+ * segment (RFC 8985 7.3 prefers it: nothing is sent twice), beyond cwnd by one segment. */
+static void test_tail_loss_probe_new_data(void **state)
+{
+	struct ng_tcp_sock *c, *l;
+	static uint8_t d[20 * MSS_TS];
+	struct ng_tcp_info info;
+	struct th_seg s;
+	struct th t;
+	uint32_t ecr, n = 0;
+	(void)state;
+
+	th_init(&t, 10);
+	c = server(&t, &l, true, &ecr);
+	memset(d, 'n', sizeof(d));
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	while (th_pop(&t, &s)) {
+		assert_int_equal(s.h.seq, 2001 + n * MSS_TS);
+		n++;
+	}
+	assert_true(n >= 2 && n < 20); /* the initial window, not all of it */
+	th_advance(&t, 11 * NG_NS_PER_MS);
+	th_expect(&t, &s, NG_TCP_ACK, 2001 + n * MSS_TS, 101, MSS_TS);
+	th_expect_none(&t);
+	ng_tcp_get_info(c, &info);
+	assert_int_equal(info.retransmits, 0);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 1);
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+	th_fini(&t);
+}
+
 /* With a single segment in flight the probe would wait for the peer's delayed ACK too (RFC 8985
  * 7.2: PTO += WCDelAckT), which is no sooner than the RTO: no probe, the RTO resends it. */
 static void test_tail_loss_probe_one_segment(void **state)
@@ -424,6 +458,7 @@ int main(void)
 	    cmocka_unit_test(test_sender_recovery),
 	    cmocka_unit_test(test_tail_loss_probe),
 	    cmocka_unit_test(test_tail_loss_probe_one_segment),
+	    cmocka_unit_test(test_tail_loss_probe_new_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,18 @@ void ng_tcp_set_callback(struct ng_tcp_sock *s, ng_tcp_event_fn fn, void *ctx);
 long ng_tcp_send(struct ng_tcp_sock *s, const void *data, size_t len);
 /* Bytes ng_tcp_send would take now. */
 size_t ng_tcp_send_space(const struct ng_tcp_sock *s);
+/* Zero-copy send, step 1: the contiguous free space at the tail of S's send buffer, whose
+ * length goes to *LEN (less than ng_tcp_send_space when the free space wraps around the end of
+ * the ring: commit, then reserve again for the rest). NULL with *LEN = 0 when the buffer is full
+ * (NG_TCP_EV_WRITABLE follows, as after a short ng_tcp_send) or sending is not possible
+ * (ng_tcp_send would fail). The application writes its data there (e.g. read() a file straight
+ * into it); nothing is queued until ng_tcp_send_commit. The space stays valid until the next
+ * call into the stack. */
+void *ng_tcp_send_reserve(struct ng_tcp_sock *s, size_t *len);
+/* Zero-copy send, step 2: queue the first N bytes of the space the last ng_tcp_send_reserve
+ * gave, exactly as ng_tcp_send would have queued them (same Nagle, PSH and output). 0, or
+ * -NG_EINVAL when N exceeds that space, or ng_tcp_send's errors. N = 0 is a no-op. */
+int ng_tcp_send_commit(struct ng_tcp_sock *s, size_t n);
 /* Send LEN bytes as urgent data (RFC 9293 3.8.5: the urgent pointer marks the end). */
 long ng_tcp_send_urgent(struct ng_tcp_sock *s, const void *data, size_t len);
 /* Read up to LEN bytes; returns bytes read, 0 at end of stream (the peer's FIN), -NG_EAGAIN if
@@ -70,6 +82,16 @@ long ng_tcp_send_urgent(struct ng_tcp_sock *s, const void *data, size_t len);
 long ng_tcp_recv(struct ng_tcp_sock *s, void *buf, size_t len);
 /* Bytes ready to read. */
 size_t ng_tcp_recv_avail(const struct ng_tcp_sock *s);
+/* Zero-copy receive, step 1: point *DATA at the bytes ready to read where they lie in S's
+ * receive buffer and return how many lie there contiguously (fewer than ng_tcp_recv_avail when
+ * they wrap around the end of the buffer: consume them, then peek again); 0 at end of stream,
+ * -NG_EAGAIN, or the socket's error, as ng_tcp_recv. The bytes stay valid and unchanged until
+ * the next call into the stack other than these two (ng_stack_pump/poll/input included). */
+long ng_tcp_recv_peek(struct ng_tcp_sock *s, const void **data);
+/* Zero-copy receive, step 2: the application is done with the first N bytes ready to read
+ * (N <= ng_tcp_recv_avail); they leave the buffer as if ng_tcp_recv had copied them out, and
+ * the window opens the same way. Returns N, or -NG_EINVAL (N too large) / -NG_ENOTCONN. */
+long ng_tcp_recv_consume(struct ng_tcp_sock *s, size_t n);
 /* Bytes from the read position to the urgent mark (the end of urgent data), -1 if none. */
 long ng_tcp_urgent_mark(const struct ng_tcp_sock *s);
 /* Half-close: send FIN after the queued data; reading goes on. */

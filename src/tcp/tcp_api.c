@@ -569,6 +569,60 @@ long ng_tcp_send(struct ng_tcp_sock *s, const void *data, size_t len)
 	return send_common(s, data, len, false);
 }
 
+/* Contiguous free bytes at the tail of S's send ring, and where they start. The tail stays
+ * where it is while acknowledgments consume the head, so the space is still there at commit. */
+static uint8_t *send_tail(struct ng_tcp_sock *s, uint32_t *room)
+{
+	struct tcp_ring *r = &s->sb;
+	uint32_t pos;
+
+	pos = r->head + r->len;
+	if (pos >= r->size)
+		pos -= r->size;
+	*room = NG_MIN(r->size - r->len, r->size - pos);
+	return r->buf + pos;
+}
+
+/* The space the application may fill before ng_tcp_send_commit (see tcp.h). A full ring
+ * promises NG_TCP_EV_WRITABLE, as a short ng_tcp_send does. */
+void *ng_tcp_send_reserve(struct ng_tcp_sock *s, size_t *len)
+{
+	uint32_t room;
+	uint8_t *p;
+
+	*len = 0;
+	if (can_send(s))
+		return NULL;
+	if (s->sb.len ==
+	    0) /* nothing refers to an empty ring's position: one piece for a big read */
+		s->sb.head = 0;
+	p = send_tail(s, &room);
+	if (!room) {
+		s->want_writable = true;
+		return NULL;
+	}
+	*len = room;
+	return p;
+}
+
+/* Queue N bytes the application wrote at the ring's tail, then output as ng_tcp_send does. */
+int ng_tcp_send_commit(struct ng_tcp_sock *s, size_t n)
+{
+	int rc = can_send(s);
+	uint32_t room;
+
+	if (rc)
+		return rc;
+	if (!n)
+		return 0;
+	(void)send_tail(s, &room);
+	if (n > room)
+		return -NG_EINVAL;
+	s->sb.len += (uint32_t)n;
+	tcp_output(s);
+	return 0;
+}
+
 /* Queue urgent data: the urgent pointer will mark its end. */
 long ng_tcp_send_urgent(struct ng_tcp_sock *s, const void *data, size_t len)
 {

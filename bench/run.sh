@@ -99,7 +99,9 @@ PY
 
 if [ "$WHAT" = stacks ] || [ "$WHAT" = all ]; then
 	echo "== stacks: kernel, lwip, natgate (ratios against lwip)"
-	bash "$SHARED/stacks/stacks.sh" -I -C reno -s kernel,lwip,natgate -b "$BIN" -o "$OUT/stacks" || rc=1
+	# lwip-httpd and kernel-httpd count and discard upload bodies: ng-httpd does the same here
+	# rather than write them to disk, so the upload column compares like with like
+	NG_HTTPD_PUT_DISCARD=1 bash "$SHARED/stacks/stacks.sh" -I -C reno -s kernel,lwip,natgate -b "$BIN" -o "$OUT/stacks" || rc=1
 	[ -f "$OUT/stacks/results.csv" ] && ratios stacks "$OUT/stacks/results.csv" system metric value lwip mtu | tee "$OUT/stacks-ratios.txt"
 fi
 if [ "$WHAT" = nat ] || [ "$WHAT" = all ]; then

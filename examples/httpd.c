@@ -9,10 +9,13 @@
  *
  *   HEAD  reading the request head (at most HEAD_MAX bytes, else 431) into c->in;
  *   BODY  consuming a Content-Length body: written to a temporary file for PUT (renamed into
- *         place when complete), discarded for any other method;
+ *         place when complete), discarded for any other method, and for PUT too when the
+ *         environment has NG_HTTPD_PUT_DISCARD=1 (benchmarks: the peers' servers discard
+ *         uploads, so a disk write would not compare like with like);
  *   SEND  sending the response head from c->out, then the file, read with pread() straight
- *         into the space ng_tcp_send_space() reports (back-pressure: a short send means "wait
- *         for NG_TCP_EV_WRITABLE").
+ *         into the connection's send buffer (ng_tcp_send_reserve / ng_tcp_send_commit: the
+ *         file's bytes are copied once, by the kernel; back-pressure: no space to reserve
+ *         means "wait for NG_TCP_EV_WRITABLE").
  *
  * After SEND a keep-alive connection returns to HEAD (pipelined requests already in c->in are
  * served next); otherwise it is closed in order (FIN after the queued response). While a
@@ -50,7 +53,7 @@
 #define PROG           "ng-httpd"
 #define HEAD_MAX       8192          /* request head limit (RFC 9110 leaves it to the server) */
 #define OUT_MAX        1024          /* response heads and short bodies */
-#define SCRATCH        (256 * 1024)  /* file reads and body writes go through this */
+#define SCRATCH        (256 * 1024)  /* request bodies are read through this */
 #define SERVICE_ROUNDS 64            /* requests served per event before yielding to the loop */
 #define SCAN_NS        NG_NS_PER_SEC /* idle scan period */
 
@@ -103,6 +106,7 @@ struct server {
 	uint64_t next_scan;
 	unsigned long long accepted, refused, requests, bytes_in, bytes_out, idle_closed;
 	unsigned put_seq;
+	bool put_discard; /* NG_HTTPD_PUT_DISCARD=1: PUT bodies are counted, not stored */
 	char scratch[SCRATCH];
 };
 
@@ -114,14 +118,17 @@ static void on_usr1(int sig)
 	report_flag = 1;
 }
 
+/* One line of figures on stderr; tcp_segments counts the segments the stack built (a TSO
+ * super-segment counts once: tests tell from it whether the offload was used). */
 static void report(struct server *srv)
 {
 	fprintf(stderr,
 	        PROG ": connections=%zu open=%u peak=%u accepted=%llu refused=%llu "
 	             "requests=%llu "
-	             "bytes_in=%llu bytes_out=%llu idle_closed=%llu\n",
+	             "bytes_in=%llu bytes_out=%llu idle_closed=%llu tcp_segments=%llu\n",
 	        ng_tcp_count(srv->app.st), srv->nconns, srv->peak, srv->accepted, srv->refused,
-	        srv->requests, srv->bytes_in, srv->bytes_out, srv->idle_closed);
+	        srv->requests, srv->bytes_in, srv->bytes_out, srv->idle_closed,
+	        (unsigned long long)ng_stack_stats(srv->app.st)->counters[NG_CNT_TCP_TX]);
 	fflush(stderr);
 }
 
@@ -585,6 +592,8 @@ static void handle_head(struct conn *c, size_t hlen)
 		break;
 	case M_PUT:
 		c->status = 200;
+		if (c->srv->put_discard)
+			break; /* counted and dropped like a POST body, answered as a stored one */
 		code = start_put(c, &r);
 		if (code)
 			c->status = code;
@@ -637,28 +646,33 @@ static bool flush_out(struct conn *c)
 	return true;
 }
 
-/* Move the response along: the rest of the head, then as much of the file as the send buffer takes.
- * The head and the first file bytes go in one ng_tcp_send so that a small response is a single
- * segment. Returns true when the response is complete. */
+/* Move the response along: the rest of the head, then as much of the file as the send buffer takes,
+ * pread() straight into the send buffer (ng_tcp_send_reserve / _commit: no copy of ours). The head
+ * and the first file bytes are committed together so that a small response is a single segment.
+ * Returns true when the response is complete. */
 static bool pump_response(struct conn *c)
 {
 	struct server *srv = c->srv;
 	if (c->file < 0)
 		return flush_out(c);
-	for (;;) {
-		/* With no space left we still offer one byte: the short send is what promises
-		 * NG_TCP_EV_WRITABLE (tcp.h), whatever way the space was used up. */
-		size_t space = ng_tcp_send_space(c->s);
+	while (c->out_off < c->out_len || c->foff < c->fend) {
+		size_t room;
+		uint8_t *p = ng_tcp_send_reserve(c->s, &room);
+		if (!p) {
+			/* a full buffer (NG_TCP_EV_WRITABLE follows) or a connection that can no
+			 * longer send: ng_tcp_send tells which */
+			if (ng_tcp_send(c->s, c->out, 0) < 0)
+				conn_kill(c, true);
+			return false;
+		}
 		size_t pend = c->out_len - c->out_off;
-		size_t want = space == 0 ? 1 : space < SCRATCH ? space : SCRATCH;
-		if (pend > want)
-			return flush_out(c) && pump_response(c);
-		memcpy(srv->scratch, c->out + c->out_off, pend);
+		size_t hn = pend < room ? pend : room;
+		memcpy(p, c->out + c->out_off, hn);
 		uint64_t left = c->fend - c->foff;
-		size_t fl = want - pend < left ? want - pend : (size_t)left;
+		size_t fl = room - hn < left ? room - hn : (size_t)left;
 		ssize_t got = 0;
 		if (fl > 0) {
-			got = pread(c->file, srv->scratch + pend, fl, (off_t)c->foff);
+			got = pread(c->file, p + hn, fl, (off_t)c->foff);
 			if (got <= 0) {
 				/* the file shrank or failed under us: the promised length cannot be
 				 * kept, so the connection must end abnormally */
@@ -668,26 +682,13 @@ static bool pump_response(struct conn *c)
 				return false;
 			}
 		}
-		size_t total = pend + (size_t)got;
-		if (total == 0)
-			break;
-		long n = ng_tcp_send(c->s, srv->scratch, total);
-		if (n < 0) {
+		if (ng_tcp_send_commit(c->s, hn + (size_t)got) < 0) {
 			conn_kill(c, true);
 			return false;
 		}
-		srv->bytes_out += (uint64_t)n;
-		size_t sent = (size_t)n;
-		if (sent <= pend) {
-			c->out_off += sent;
-		} else {
-			c->out_off = c->out_len;
-			c->foff += sent - pend;
-		}
-		if (sent < total)
-			return false; /* the rest is re-read when space opens up */
-		if (c->foff >= c->fend && c->out_off >= c->out_len)
-			break;
+		c->out_off += hn;
+		c->foff += (uint64_t)got;
+		srv->bytes_out += hn + (uint64_t)got;
 	}
 	c->out_off = c->out_len = 0;
 	close(c->file);
@@ -913,6 +914,9 @@ static void usage(FILE *f)
 	        "under DIR),\n"
 	        "POST (body discarded), keep-alive. SIGUSR1 prints the connection "
 	        "count.\n"
+	        "Environment: NG_HTTPD_PUT_DISCARD=1 counts and discards PUT bodies instead of "
+	        "writing them\n"
+	        "(still answered 200; for benchmarks against servers that discard uploads).\n"
 	        "%s"
 	        "  --port N          TCP port to listen on (required)\n"
 	        "  --root DIR        directory served (required)\n"
@@ -949,6 +953,10 @@ int main(int argc, char **argv)
 	srv.max_conns = 4096;
 	srv.backlog = 1024;
 	srv.opts.nodelay = true; /* responses are written whole; Nagle would only delay tails */
+	{
+		const char *e = getenv("NG_HTTPD_PUT_DISCARD");
+		srv.put_discard = e && !strcmp(e, "1");
+	}
 	for (int i = 1; i < argc;) {
 		int r = ng_app_option(&srv.app, argc, argv, &i);
 		if (r < 0)

@@ -97,6 +97,7 @@ enum ng_drop {
 	X(TCP_TX, "tcp segments sent")                                                             \
 	X(TCP_RETRANS, "tcp segments retransmitted")                                               \
 	X(TCP_TLP, "tcp tail loss probes sent (RFC 8985)")                                         \
+	X(TCP_TW_RECYCLED, "tcp TIME_WAIT blocks reused for new connections (table full)")         \
 	X(TCP_RST_TX, "tcp resets sent")                                                           \
 	X(TCP_ACTIVE_OPENS, "tcp active opens")                                                    \
 	X(TCP_PASSIVE_OPENS, "tcp passive opens")                                                  \

@@ -91,12 +91,65 @@ struct ng_tcp_sock *tcp_find_listener(struct ng_tcp *t, uint32_t laddr, uint16_t
 }
 
 /* Take a block from the pool, reset. NULL when the pool is empty. */
+static void slot_free(struct ng_tcp_sock *c);
+
+/* Link C, just in TIME_WAIT, at the tail of the stack's TIME_WAIT list. */
+static void tw_link(struct ng_tcp *t, struct ng_tcp_sock *c)
+{
+	c->tw_next = NULL;
+	c->tw_prev = t->tw_tail;
+	if (t->tw_tail)
+		t->tw_tail->tw_next = c;
+	else
+		t->tw_head = c;
+	t->tw_tail = c;
+}
+
+/* Take C, leaving TIME_WAIT, off the list. */
+static void tw_unlink(struct ng_tcp *t, struct ng_tcp_sock *c)
+{
+	if (c->tw_prev)
+		c->tw_prev->tw_next = c->tw_next;
+	else if (t->tw_head == c)
+		t->tw_head = c->tw_next;
+	if (c->tw_next)
+		c->tw_next->tw_prev = c->tw_prev;
+	else if (t->tw_tail == c)
+		t->tw_tail = c->tw_prev;
+	c->tw_prev = c->tw_next = NULL;
+}
+
+/* Every block is taken: end the oldest TIME_WAIT that no application holds (looking at a few
+ * from the oldest on) and free its block. A server that closes first keeps each connection
+ * for 2*MSL after it ends; without this, tcp_max_conns / 2*MSL would cap its rate of new
+ * connections (4096 / 60 s, about 68 per second by default). TIME_WAIT protects against old
+ * duplicates of a connection with the same 4-tuple; cutting the oldest short is what Linux does
+ * when its TIME_WAIT table is full (tcp_max_tw_buckets), and a new connection on that 4-tuple
+ * starts from a fresh ISN (RFC 6528), well away from the old sequence space. Counted. */
+static bool tw_recycle(struct ng_stack *st)
+{
+	struct ng_tcp *t = tcp_of(st);
+	struct ng_tcp_sock *c = t->tw_head;
+
+	for (unsigned i = 0; c && i < 16; i++, c = c->tw_next) {
+		if (c->owned)
+			continue;
+		tcp_set_state(c, NG_TCP_CLOSED, "TIME_WAIT recycled: connection table full");
+		slot_free(c);
+		ng_count(st, NG_CNT_TCP_TW_RECYCLED, 1);
+		return true;
+	}
+	return false;
+}
+
 static struct ng_tcp_sock *slot_take(struct ng_stack *st)
 {
 	struct ng_tcp *t = tcp_of(st);
 	struct ng_tcp_sock *c = t->free;
 	uint32_t gen;
 
+	if (!c && tw_recycle(st))
+		c = t->free;
 	if (!c)
 		return NULL;
 	t->free = c->hnext;
@@ -122,6 +175,8 @@ static void slot_free(struct ng_tcp_sock *c)
 		return;
 	tcp_timers_cancel(c);
 	hash_remove(t, c);
+	if (c->state == NG_TCP_TIME_WAIT)
+		tw_unlink(t, c);
 	if (c->state == NG_TCP_LISTEN) {
 		struct ng_tcp_sock **pp = &t->listeners;
 		while (*pp && *pp != c)
@@ -263,6 +318,10 @@ void tcp_set_state(struct ng_tcp_sock *c, enum ng_tcp_state to, const char *caus
 	if (from == to)
 		return;
 	c->state = to;
+	if (from == NG_TCP_TIME_WAIT)
+		tw_unlink(t, c);
+	else if (to == NG_TCP_TIME_WAIT)
+		tw_link(t, c);
 	if (counted(from) && !counted(to))
 		t->count--;
 	else if (!counted(from) && counted(to))

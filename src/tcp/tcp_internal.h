@@ -149,6 +149,7 @@ struct ng_tcp_sock {
 	/* an ACK owed by the every-second-segment rule waits for the end of the input batch
 	 * (ng_tcp_flush_acks); the connection is on the stack's pending-ACK list */
 	bool ack_batch;
+	bool ack_batch_wnd; /* ... and it announces a window that opened (no new data needed) */
 	uint32_t last_ack_sent; /* rcv_nxt carried by the last ACK we sent */
 
 	/* timers: retransmission or persist; delayed ACK; keepalive / TIME_WAIT / FIN_WAIT_2 */
@@ -163,9 +164,10 @@ struct ng_tcp_sock {
 	unsigned retries;        /* consecutive timeouts without progress */
 	uint64_t first_rexmt_ts; /* when the current run of timeouts began (user timeout) */
 	bool persist;            /* REXMT serves as the persist timer */
-	bool tlp_armed;          /* REXMT serves as the tail loss probe timer (RFC 8985 7) */
-	bool tlp_out;            /* a probe is out and not yet acknowledged ... */
-	uint32_t tlp_high;       /* ... it ended at this sequence number */
+	struct ng_tcp_sock *tw_prev, *tw_next; /* the stack's TIME_WAIT list, oldest first */
+	bool tlp_armed;    /* REXMT serves as the tail loss probe timer (RFC 8985 7) */
+	bool tlp_out;      /* a probe is out and not yet acknowledged ... */
+	uint32_t tlp_high; /* ... it ended at this sequence number */
 	unsigned probes;
 	uint64_t last_rx;
 	unsigned ka_probes;
@@ -211,6 +213,9 @@ struct ng_tcp {
 	uint32_t hmask;
 	uint64_t hseed;
 	struct ng_tcp_sock *listeners;
+	/* connections in TIME_WAIT in the order they entered it: when every block is taken, the
+	 * oldest one nobody holds makes room for a new connection (tcp_api.c slot_take) */
+	struct ng_tcp_sock *tw_head, *tw_tail;
 	size_t count;      /* connections in a state other than CLOSED and LISTEN */
 	uint64_t mem_used; /* ring bytes allocated */
 	uint32_t next_ephemeral;
@@ -228,6 +233,7 @@ struct ng_tcp {
 		uint32_t gen;
 	} ackq[TCP_ACKQ_MAX];
 	uint32_t ackq_n;
+	bool in_batch; /* ng_stack_pump is feeding frames in (until ng_tcp_flush_acks) */
 };
 
 #define TCP_CHALLENGE_PER_SEC 1000 /* challenge ACKs per second per stack (RFC 5961 7) */
@@ -286,6 +292,10 @@ void tcp_icmp_error(struct ng_stack *st, const struct ng_ipv4_hdr *inner, const 
 /* End of an input batch (ng_stack_pump, ng_stack_poll): send the ACKs that data_in deferred,
  * one per connection, each carrying the batch's last RCV.NXT (what GRO gives Linux). */
 void ng_tcp_flush_acks(struct ng_stack *st);
+/* The application's read opened C's window enough to announce (RFC 9293 3.8.6.2.2): an ACK now,
+ * or, while an input batch is being fed in (the application reads from its event callback), one
+ * at the end of the batch together with the ACK the data is owed. */
+void tcp_ack_window_update(struct ng_tcp_sock *c);
 
 /* ---- tcp_out.c ---- */
 /* Send what the windows, Nagle and SWS avoidance allow, and any ACK owed. */

@@ -37,6 +37,20 @@ static inline void ng_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* ---- buddy allocator over an arena reserved at start (TCP rings), src/core/buddy.c ---- */
+struct ng_buddy;
+/* An arena of BYTES (rounded up to a power of two), blocks of MIN_BLOCK and up; NULL if no
+ * memory. */
+struct ng_buddy *ng_buddy_create(size_t bytes, size_t min_block);
+void ng_buddy_destroy(struct ng_buddy *b);
+/* A block of at least N bytes (N rounded up to a power of two), or NULL when none is free. */
+void *ng_buddy_alloc(struct ng_buddy *b, size_t n);
+void ng_buddy_free(struct ng_buddy *b, void *p);
+/* The block size a request of N bytes takes; 0 when larger than the arena. */
+size_t ng_buddy_block_size(const struct ng_buddy *b, size_t n);
+size_t ng_buddy_used(const struct ng_buddy *b);
+size_t ng_buddy_capacity(const struct ng_buddy *b);
+
 /* ---- Internet checksum (RFC 1071), src/core/csum.c ---- */
 /* One's-complement sum of LEN bytes added to SUM (64-bit accumulation); not folded, not inverted.
  * Chain calls only at even offsets. */

@@ -165,6 +165,8 @@ unsigned ng_stack_pump(struct ng_stack *st, unsigned budget)
 		budget = 256;
 	for (i = 0; i < st->n_ifaces; i++)
 		ng_link_poll(st->ifaces[i].link, st->now);
+	if (st->tcp)
+		st->tcp->in_batch = true; /* until ng_tcp_flush_acks */
 	while (more && n < budget) {
 		more = false;
 		for (i = 0; i < st->n_ifaces && n < budget; i++) {

@@ -716,7 +716,7 @@ long ng_tcp_recv(struct ng_tcp_sock *s, void *buf, size_t len)
 		now_wnd = tcp_rcv_window(s);
 		if (now_wnd > cur &&
 		    (now_wnd - cur >= 2 * s->rcv_mss || now_wnd - cur >= s->rb.size / 2))
-			tcp_send_ack(s);
+			tcp_ack_window_update(s); /* deferred to the end of an input batch */
 	}
 	return (long)n;
 }

@@ -163,18 +163,16 @@ static void fin_in(struct ng_tcp_sock *c)
 	}
 }
 
-/* Owe C's ACK at the end of the input batch: put C on the stack's pending-ACK list (once). A
- * full list sends at once instead. */
-static void ack_defer(struct ng_tcp_sock *c)
+/* Owe C's ACK at the end of the input batch: put C on the stack's pending-ACK list (once).
+ * False when the list is full (the caller sends at once instead). */
+static bool ack_defer(struct ng_tcp_sock *c)
 {
 	struct ng_tcp *t = tcp_of(c->st);
 
 	if (c->ack_batch)
-		return;
-	if (t->ackq_n >= TCP_ACKQ_MAX) {
-		c->ack_now = true;
-		return;
-	}
+		return true;
+	if (t->ackq_n >= TCP_ACKQ_MAX)
+		return false;
 	t->ackq[t->ackq_n].c = c;
 	t->ackq[t->ackq_n].gen = c->gen;
 	t->ackq_n++;
@@ -182,30 +180,47 @@ static void ack_defer(struct ng_tcp_sock *c)
 	/* a caller that never ends the batch (ng_stack_input alone, no pump or poll) still gets
 	 * the ACK out, late */
 	tcp_delack_arm(c);
+	return true;
+}
+
+/* The application's read opened C's window enough to announce it. Inside a batch (the read
+ * happens in an event callback while ng_stack_pump feeds frames in) the update waits for the
+ * batch's end and rides on its ACK; otherwise it goes now. */
+void tcp_ack_window_update(struct ng_tcp_sock *c)
+{
+	if (tcp_of(c->st)->in_batch && ack_defer(c)) {
+		c->ack_batch_wnd = true;
+		return;
+	}
+	tcp_send_ack(c);
 }
 
 /* End of an input batch: every connection on the pending-ACK list that still owes an ACK (none
- * went out since, on data or on its own) sends one now, with whatever data the windows allow.
- * Entries whose slot was freed since are skipped (the generation changed). */
+ * went out since, on data or on its own) or a window update sends one now, with whatever data
+ * the windows allow. Entries whose slot was freed since are skipped (the generation changed). */
 void ng_tcp_flush_acks(struct ng_stack *st)
 {
 	struct ng_tcp *t = tcp_of(st);
 
 	if (!t)
 		return;
-	/* the list may grow while we go (an event callback may feed the stack) */
+	/* the list may grow while we go (an event callback may read and open a window) */
 	for (uint32_t i = 0; i < t->ackq_n; i++) {
 		struct ng_tcp_sock *c = t->ackq[i].c;
+		bool wnd;
 		if (!c->in_use || c->gen != t->ackq[i].gen || !c->ack_batch)
 			continue;
+		wnd = c->ack_batch_wnd;
 		c->ack_batch = false;
-		if (!tcp_synchronized(c->state) || c->rcv_nxt == c->last_ack_sent)
+		c->ack_batch_wnd = false;
+		if (!tcp_synchronized(c->state) || (c->rcv_nxt == c->last_ack_sent && !wnd))
 			continue;
 		c->ack_now = true;
 		tcp_output(c);
 		tcp_finish(c);
 	}
 	t->ackq_n = 0;
+	t->in_batch = false;
 }
 
 /* Step 7: payload SEG (already trimmed to [RCV.NXT, right edge)) goes into the receive ring at
@@ -253,8 +268,8 @@ static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t s
 		 * was filled */
 		if (filled)
 			c->ack_now = true;
-		else if (c->rcv_nxt - c->last_ack_sent >= 2 * c->rcv_mss)
-			ack_defer(c);
+		else if (c->rcv_nxt - c->last_ack_sent >= 2 * c->rcv_mss && !ack_defer(c))
+			c->ack_now = true;
 		else
 			tcp_delack_arm(c);
 		if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)

@@ -63,7 +63,7 @@ long ng_tcp_recv_consume(struct ng_tcp_sock *s, size_t n)
 		now_wnd = tcp_rcv_window(s);
 		if (now_wnd > cur &&
 		    (now_wnd - cur >= 2 * s->rcv_mss || now_wnd - cur >= s->rb.size / 2))
-			tcp_send_ack(s);
+			tcp_ack_window_update(s);
 	}
 	return (long)n;
 }

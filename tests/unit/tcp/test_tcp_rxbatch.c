@@ -173,6 +173,86 @@ static void test_one_ack_per_batch(void **state)
 	th_fini(&t);
 }
 
+/* An application that reads from its event callback, in the middle of the batch. */
+struct reader {
+	uint8_t buf[16000];
+	size_t got;
+	unsigned reads;
+};
+
+static void read_cb(struct ng_tcp_sock *s, void *ctx, unsigned ev)
+{
+	struct reader *r = ctx;
+	long n;
+
+	if (!(ev & NG_TCP_EV_READABLE))
+		return;
+	while ((n = ng_tcp_recv(s, r->buf + r->got, sizeof(r->buf) - r->got)) > 0) {
+		r->got += (size_t)n;
+		r->reads++;
+	}
+}
+
+/* The application reads each segment as it arrives (from its callback): the window updates
+ * those reads would send ride on the batch's one ACK instead; outside a batch a read that opens
+ * the window announces it at once. */
+static void test_window_update_in_batch(void **state)
+{
+	static uint8_t d[12000];
+	static struct reader r;
+	struct ng_tcp_sockopts so;
+	struct ng_tcp_sock *c, *l;
+	struct th_seg s;
+	struct th t;
+	(void)state;
+
+	ng_test_fill(d, sizeof(d), 12);
+	th_init(&t, 12);
+	memset(&r, 0, sizeof(r));
+	c = server(&t, &l, 1000, false, NULL);
+	ng_tcp_set_callback(c, read_cb, &r);
+	for (unsigned k = 0; k < 6; k++)
+		queue_seg(&t, 101 + 1000 * k, d + 1000 * k, 1000);
+	ng_stack_pump(t.st, 0);
+	assert_int_equal(r.got, 6000);
+	assert_true(r.reads >= 3);
+	assert_memory_equal(r.buf, d, 6000);
+	th_expect(&t, &s, A, 2001, 6101, 0);
+	assert_int_equal(s.h.win, 65535);
+	th_expect_none(&t);
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+
+	th_fini(&t);
+
+	/* a full small buffer read outside any batch: the update goes at once */
+	th_init(&t, 13);
+	memset(&so, 0, sizeof(so));
+	so.rcvbuf = 4000;
+	c = server(&t, &l, 1000, false, &so);
+	for (unsigned k = 0; k < 4; k++)
+		queue_seg(&t, 101 + 1000 * k, d + 1000 * k, 1000);
+	ng_stack_pump(t.st, 0);
+	th_expect(&t, &s, A, 2001, 4101, 0);
+	assert_int_equal(s.h.win, 0);
+	th_expect_none(&t);
+	{
+		uint8_t b[4000];
+		assert_int_equal(ng_tcp_recv(c, b, sizeof(b)), 4000);
+		assert_memory_equal(b, d, 4000);
+	}
+	th_expect(&t, &s, A, 2001, 4101, 0);
+	assert_int_equal(s.h.win, 4000);
+	th_expect_none(&t);
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(&t, &s))
+		;
+	th_fini(&t);
+}
+
 /* Frames handed in with ng_stack_input and no pump end their batch at the next poll. */
 static void test_batch_ends_at_poll(void **state)
 {
@@ -362,6 +442,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_one_ack_per_batch),
 	    cmocka_unit_test(test_batch_ends_at_poll),
+	    cmocka_unit_test(test_window_update_in_batch),
 	    cmocka_unit_test(test_super_segment),
 	    cmocka_unit_test(test_super_segment_mtu1500),
 	    cmocka_unit_test(test_super_segment_window),

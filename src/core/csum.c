@@ -234,9 +234,10 @@ typedef uint8_t copy_vec __attribute__((vector_size(32), aligned(1)));
 
 /* Copy LEN bytes from SRC to DST (no overlap), like memcpy. Long copies (payload into or out of
  * a TCP ring, up to a 64 KiB super-segment) go through a loop of four 32-byte vector loads and
- * stores: glibc copies blocks above a few KiB with `rep movsb`, which is no faster here (measured
- * on 64 KiB: 20-24 GB/s against 23-28 for this loop) and which valgrind counts as one
- * instruction per byte (this loop: 12 per 128 bytes). Short copies and the tail go to memcpy. */
+ * stores: glibc copies blocks above a few KiB with `rep movsb`, which is slower here (64 KiB
+ * copies ring -> packet on the 2-vCPU AVX2 test host, CPU time: memcpy 31-38 GB/s, median 36;
+ * this loop 36-40, median 39) and which valgrind counts as one instruction per byte (this loop:
+ * 12 per 128 bytes). Short copies and the tail go to memcpy. */
 WIDE_COPY_ATTR void ng_copy(void *restrict dst, const void *restrict src, size_t len)
 {
 	const uint8_t *s = src;

@@ -32,6 +32,11 @@ void ng_loop_set_tick(struct ng_loop *l, ng_loop_tick_fn fn, void *ctx);
 int ng_loop_add_fd(struct ng_loop *l, int fd, ng_loop_fd_fn fn, void *ctx);
 /* Run until *STOP becomes non-zero (set from a signal handler). 0, or -NG_E* on failure. */
 int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop);
+/* Poll without sleeping for up to US (<= 1000) microseconds before each sleep; 0 (the default,
+ * or NATGATE_BUSY_POLL_US from the environment) never. Costs CPU time for lower latency. */
+void ng_loop_set_busy_poll(struct ng_loop *l, uint32_t us);
+/* Waits so far and how many a busy poll answered without sleeping (either may be NULL). */
+void ng_loop_counters(const struct ng_loop *l, uint64_t *waits, uint64_t *busy_hits);
 
 /* ---- programs on one TAP (examples), src/gw/app.c ---- */
 /* The options every example takes: --tap NAME --addr A/P [--gw G] [--mtu N] [--pcap FILE]

@@ -36,9 +36,11 @@
  * After the steps, tcp_output() sends whatever the new windows allow plus any ACK owed (delayed
  * ACK otherwise: at most cfg.tcp_delack_ns; at once for out-of-order or duplicate data and for
  * FIN; for every second full segment at the end of the input batch, so the frames of one
- * ng_stack_pump draw one ACK per connection: ng_tcp_flush_acks). Finally tcp_finish() delivers
- * the events that piled up and frees the connection if it is CLOSED and nobody holds it. Every
- * state change goes through tcp_set_state(), which records old -> new and the cause.
+ * ng_stack_pump draw one ACK per connection: ng_tcp_flush_acks; a window update the application's
+ * reads owe during the batch, from its event callbacks, rides on that ACK too). Finally
+ * tcp_finish() delivers the events that piled up and frees the connection if it is CLOSED and
+ * nobody holds it. Every state change goes through tcp_set_state(), which records old -> new
+ * and the cause.
  */
 #include "net/net_internal.h"
 #include "tcp/tcp_internal.h"

@@ -253,6 +253,32 @@ static void test_window_update_in_batch(void **state)
 	th_fini(&t);
 }
 
+/* A connection whose ACK waits for the end of the batch is reset later in the same batch: no
+ * ACK goes out for it; a listener's new connection in the same batch is answered as usual. */
+static void test_reset_in_batch(void **state)
+{
+	static uint8_t d[2000], f[2048];
+	struct ng_tcp_sock *c, *l;
+	struct th t;
+	size_t n;
+	(void)state;
+
+	ng_test_fill(d, sizeof(d), 14);
+	th_init(&t, 14);
+	c = server(&t, &l, 1000, false, NULL);
+	queue_seg(&t, 101, d, 1000);
+	queue_seg(&t, 1101, d + 1000, 1000);
+	n = frame(f, sizeof(f), 2101, 0, NG_TCP_RST, 0, NULL, 0, NULL);
+	ng_test_link_inject(t.h.link, ng_stack_pool(t.st), f, n);
+	ng_stack_pump(t.st, 0);
+	th_expect_none(&t);
+	assert_int_equal(ng_tcp_get_state(c), NG_TCP_CLOSED);
+	assert_int_equal(ng_tcp_error(c), -NG_ECONNRESET);
+	ng_tcp_close(c);
+	ng_tcp_close(l);
+	th_fini(&t);
+}
+
 /* Frames handed in with ng_stack_input and no pump end their batch at the next poll. */
 static void test_batch_ends_at_poll(void **state)
 {
@@ -442,6 +468,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_one_ack_per_batch),
 	    cmocka_unit_test(test_batch_ends_at_poll),
+	    cmocka_unit_test(test_reset_in_batch),
 	    cmocka_unit_test(test_window_update_in_batch),
 	    cmocka_unit_test(test_super_segment),
 	    cmocka_unit_test(test_super_segment_mtu1500),

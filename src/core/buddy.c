@@ -11,12 +11,34 @@
  * Bookkeeping lives outside the arena: one byte per smallest block (the order of a free or
  * used block at its first index) and a doubly linked free list per order as indices, so the
  * arena's pages are touched only by the rings themselves: a ring that is never written costs
- * no resident memory, and the arena's address space is reserved, not filled, at start.
+ * no resident memory. The arena is an anonymous private mapping made when the stack is created
+ * (like the packet pools' malloc, a start-up cost, never one on the packet path): its address
+ * space is reserved, not filled (MAP_NORESERVE), so a large tcp_mem_max costs nothing until
+ * connections use it.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/core_internal.h"
+
+/* Under AddressSanitizer the bytes of a block beyond what was asked for, and whole free blocks,
+ * are poisoned, so an overrun of a ring is caught as it would be with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NG_ASAN 1
+#endif
+#endif
+#ifdef NG_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #define TAG_FREE 0x80u /* TAG low bits: order - min; 0 in an index that is no block's first */
 #define TAG_USED 0x40u
@@ -77,7 +99,10 @@ struct ng_buddy *ng_buddy_create(size_t bytes, size_t min_block)
 	b->min = min;
 	b->max = max;
 	b->nblk = (uint32_t)1 << (max - min);
-	b->base = malloc((size_t)1 << max);
+	b->base = mmap(NULL, (size_t)1 << max, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (b->base == MAP_FAILED)
+		b->base = NULL;
 	b->tag = calloc(b->nblk, 1);
 	b->next = malloc(b->nblk * sizeof(uint32_t));
 	b->prev = malloc(b->nblk * sizeof(uint32_t));
@@ -95,7 +120,10 @@ void ng_buddy_destroy(struct ng_buddy *b)
 {
 	if (!b)
 		return;
-	free(b->base);
+	if (b->base) {
+		UNPOISON(b->base, (size_t)1 << b->max);
+		munmap(b->base, (size_t)1 << b->max);
+	}
 	free(b->tag);
 	free(b->next);
 	free(b->prev);
@@ -136,6 +164,8 @@ void *ng_buddy_alloc(struct ng_buddy *b, size_t n)
 	}
 	b->tag[i] = (uint8_t)(TAG_USED | want);
 	b->used += size;
+	UNPOISON(b->base + ((size_t)i << b->min), n);
+	POISON(b->base + ((size_t)i << b->min) + n, size - n);
 	return b->base + ((size_t)i << b->min);
 }
 
@@ -154,6 +184,7 @@ void ng_buddy_free(struct ng_buddy *b, void *p)
 		return; /* not a block we handed out: an invariant broken elsewhere */
 	o = b->tag[i] & 0x3fu;
 	b->used -= (size_t)1 << (o + b->min);
+	POISON(p, (size_t)1 << (o + b->min));
 	b->tag[i] = 0;
 	while (o < b->max - b->min) {
 		uint32_t buddy = i ^ ((uint32_t)1 << o);

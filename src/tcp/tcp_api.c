@@ -187,8 +187,8 @@ static void slot_free(struct ng_tcp_sock *c)
 	if (counted(c->state) && t->count)
 		t->count--;
 	t->mem_used -= c->sb.size + c->rb.size;
-	tcp_ring_release(&c->sb);
-	tcp_ring_release(&c->rb);
+	tcp_ring_release(t->arena, &c->sb);
+	tcp_ring_release(t->arena, &c->rb);
 	c->in_use = false;
 	c->gen++;
 	c->hnext = t->free;
@@ -225,9 +225,9 @@ struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockop
 	c = slot_take(st);
 	if (!c)
 		return NULL;
-	if (tcp_ring_alloc(&c->sb, sb) || tcp_ring_alloc(&c->rb, rb)) {
-		tcp_ring_release(&c->sb);
-		tcp_ring_release(&c->rb);
+	if (tcp_ring_alloc(t->arena, &c->sb, sb) || tcp_ring_alloc(t->arena, &c->rb, rb)) {
+		tcp_ring_release(t->arena, &c->sb);
+		tcp_ring_release(t->arena, &c->rb);
 		c->in_use = true;
 		slot_free(c);
 		return NULL;
@@ -300,10 +300,10 @@ static void tcp_trim_rings(struct ng_tcp_sock *c)
 	struct ng_tcp *t = tcp_of(c->st);
 
 	t->mem_used -= c->sb.size;
-	tcp_ring_release(&c->sb);
+	tcp_ring_release(t->arena, &c->sb);
 	if (!c->owned || c->rb.len == 0) {
 		t->mem_used -= c->rb.size;
-		tcp_ring_release(&c->rb);
+		tcp_ring_release(t->arena, &c->rb);
 	}
 }
 
@@ -427,9 +427,11 @@ int ng_tcp_create(struct ng_stack *st)
 		hn <<= 1;
 	t->socks = calloc(n, sizeof(*t->socks));
 	t->hash = calloc(hn, sizeof(*t->hash));
-	if (!t->socks || !t->hash) {
+	t->arena = ng_buddy_create(cfg->tcp_mem_max, TCP_MIN_BUF);
+	if (!t->socks || !t->hash || !t->arena) {
 		free(t->socks);
 		free(t->hash);
+		ng_buddy_destroy(t->arena);
 		free(t);
 		return -NG_ENOMEM;
 	}
@@ -457,11 +459,12 @@ void ng_tcp_destroy(struct ng_stack *st)
 		if (!c->in_use)
 			continue;
 		tcp_timers_cancel(c);
-		tcp_ring_release(&c->sb);
-		tcp_ring_release(&c->rb);
+		tcp_ring_release(t->arena, &c->sb);
+		tcp_ring_release(t->arena, &c->rb);
 	}
 	free(t->socks);
 	free(t->hash);
+	ng_buddy_destroy(t->arena);
 	free(t);
 	st->tcp = NULL;
 }

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* Byte rings behind every connection's send and receive buffers (payload copies use ng_copy:
  * large blocks in vector registers rather than glibc's rep movsb). */
-#include <stdlib.h>
-
 #include "tcp/tcp_internal.h"
 
-/* Allocate SIZE bytes of ring (called once per connection, never per segment). */
-int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
+/* Take SIZE bytes of ring from the stack's ring arena A (once per connection, never per
+ * segment; the arena is reserved when the stack starts). 0, or -NG_ENOMEM when A has no free
+ * block that large. */
+int tcp_ring_alloc(struct ng_buddy *a, struct tcp_ring *r, uint32_t size)
 {
-	r->buf = malloc(size);
+	r->buf = ng_buddy_alloc(a, size);
 	if (!r->buf)
 		return -NG_ENOMEM;
 	r->size = size;
@@ -17,9 +17,10 @@ int tcp_ring_alloc(struct tcp_ring *r, uint32_t size)
 	return 0;
 }
 
-void tcp_ring_release(struct tcp_ring *r)
+/* Give the ring's memory back to A (a released ring is empty and may be released again). */
+void tcp_ring_release(struct ng_buddy *a, struct tcp_ring *r)
 {
-	free(r->buf);
+	ng_buddy_free(a, r->buf);
 	memset(r, 0, sizeof(*r));
 }
 

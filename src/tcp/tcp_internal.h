@@ -149,7 +149,7 @@ struct ng_tcp_sock {
 	/* an ACK owed by the every-second-segment rule waits for the end of the input batch
 	 * (ng_tcp_flush_acks); the connection is on the stack's pending-ACK list */
 	bool ack_batch;
-	bool ack_batch_wnd; /* ... and it announces a window that opened (no new data needed) */
+	bool ack_batch_wnd;     /* ... and it announces a window that opened (no new data needed) */
 	uint32_t last_ack_sent; /* rcv_nxt carried by the last ACK we sent */
 
 	/* timers: retransmission or persist; delayed ACK; keepalive / TIME_WAIT / FIN_WAIT_2 */
@@ -213,6 +213,9 @@ struct ng_tcp {
 	uint32_t hmask;
 	uint64_t hseed;
 	struct ng_tcp_sock *listeners;
+	/* the memory of every connection's rings: cfg.tcp_mem_max (rounded up to a power of two)
+	 * reserved at start, handed out by the buddy allocator (src/core/buddy.c) */
+	struct ng_buddy *arena;
 	/* connections in TIME_WAIT in the order they entered it: when every block is taken, the
 	 * oldest one nobody holds makes room for a new connection (tcp_api.c slot_take) */
 	struct ng_tcp_sock *tw_head, *tw_tail;
@@ -361,8 +364,8 @@ struct tcp_cc_ops {
 extern const struct tcp_cc_ops tcp_cc_newreno;
 
 /* ---- tcp_buf.c: rings ---- */
-int tcp_ring_alloc(struct tcp_ring *r, uint32_t size);
-void tcp_ring_release(struct tcp_ring *r);
+int tcp_ring_alloc(struct ng_buddy *a, struct tcp_ring *r, uint32_t size);
+void tcp_ring_release(struct ng_buddy *a, struct tcp_ring *r);
 /* Copy LEN bytes in at OFF bytes past the head (OFF + LEN <= size). */
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint32_t len);
 /* Copy LEN bytes out from OFF bytes past the head. */

@@ -28,7 +28,7 @@ static void test_rounding_and_exhaustion(void **state)
 	assert_null(ng_buddy_alloc(b, ARENA + 1));
 	/* 256 smallest blocks fill it; the next request fails; all distinct and aligned */
 	for (unsigned i = 0; i < 256; i++) {
-		p[i] = ng_buddy_alloc(b, 100);
+		p[i] = ng_buddy_alloc(b, MINB);
 		assert_non_null(p[i]);
 		assert_int_equal(((uintptr_t)p[i] - (uintptr_t)p[0]) % MINB, 0);
 	}

@@ -18,11 +18,13 @@
  * tcp_ring_read_sum returns the same sum as ng_csum_add over the bytes it copied out. */
 static void test_ring_read_sum_wrap(void **state)
 {
+	struct ng_buddy *a = ng_buddy_create(1u << 16, 2048);
 	struct tcp_ring r;
 	uint8_t src[600], out[600];
 	(void)state;
 
-	assert_int_equal(tcp_ring_alloc(&r, 517), 0); /* odd size: both parities at the wrap */
+	assert_non_null(a);
+	assert_int_equal(tcp_ring_alloc(a, &r, 517), 0); /* odd size: both parities at the wrap */
 	ng_test_fill(src, sizeof(src), 3);
 	for (uint32_t head = 0; head < r.size; head += 37) {
 		for (uint32_t len = 1; len <= r.size; len += 41) {
@@ -44,7 +46,9 @@ static void test_ring_read_sum_wrap(void **state)
 			}
 		}
 	}
-	tcp_ring_release(&r);
+	tcp_ring_release(a, &r);
+	assert_int_equal(ng_buddy_used(a), 0);
+	ng_buddy_destroy(a);
 }
 
 /* ng_copy copies exactly LEN bytes at any alignment, around the 256-byte threshold and the

@@ -270,10 +270,10 @@ static void data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg, uint32_t s
 		 * was filled */
 		if (filled)
 			c->ack_now = true;
-		else if (c->rcv_nxt - c->last_ack_sent >= 2 * c->rcv_mss && !ack_defer(c))
-			c->ack_now = true;
-		else
+		else if (c->rcv_nxt - c->last_ack_sent < 2 * c->rcv_mss)
 			tcp_delack_arm(c);
+		else if (!ack_defer(c))
+			c->ack_now = true; /* the pending-ACK list is full */
 		if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)
 			fin_in(c);
 		if (!c->owned && !c->parent) {

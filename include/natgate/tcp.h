@@ -56,6 +56,12 @@ int ng_tcp_listen(struct ng_stack *st, uint32_t addr, uint16_t port, unsigned ba
  * NG_TCP_EV_CONNECTED or NG_TCP_EV_ERROR follows. */
 int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn, void *ctx,
                    const struct ng_tcp_sockopts *opts, struct ng_tcp_sock **out);
+/* RFC 9293's SEND on a listener: listener L (no handshake of its own pending) stops listening
+ * and opens a connection from its address and port to DST:DPORT (LISTEN -> SYN_SENT); L is that
+ * connection from then on, its events going to FN. 0, or -NG_EAGAIN, -NG_EADDRINUSE,
+ * -NG_ENETUNREACH, -NG_ENOMEM, -NG_EINVAL (L still listening). */
+int ng_tcp_listen_connect(struct ng_tcp_sock *l, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn,
+                          void *ctx);
 void ng_tcp_set_callback(struct ng_tcp_sock *s, ng_tcp_event_fn fn, void *ctx);
 
 /* Queue up to LEN bytes; returns the bytes taken (0 when the send buffer is full: wait for

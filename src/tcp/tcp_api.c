@@ -210,27 +210,23 @@ static uint32_t buf_size(uint32_t want)
 	return NG_MIN(NG_MAX(want, (uint32_t)TCP_MIN_BUF), 1u << 30);
 }
 
-/* A new connection block for the 4-tuple, with rings from OPTS' sizes (bounded in total by
- * cfg.tcp_mem_max), hashed; state CLOSED. NULL on exhaustion. */
-struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockopts *opts,
-                                 uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+/* Give the taken block C rings from OPTS' sizes (bounded in total by cfg.tcp_mem_max), the
+ * 4-tuple, the per-connection defaults, and hash it. -NG_ENOMEM (C untouched but for the
+ * options) when the rings do not fit. */
+static int conn_setup(struct ng_stack *st, struct ng_tcp_sock *c,
+                      const struct ng_tcp_sockopts *opts, uint32_t laddr, uint16_t lport,
+                      uint32_t raddr, uint16_t rport)
 {
 	struct ng_tcp *t = tcp_of(st);
 	struct ng_tcp_sockopts o = opts ? *opts : (struct ng_tcp_sockopts){0};
 	uint32_t sb = buf_size(o.sndbuf), rb = buf_size(o.rcvbuf);
-	struct ng_tcp_sock *c;
 
 	if (t->mem_used + sb + rb > st->cfg.tcp_mem_max)
-		return NULL;
-	c = slot_take(st);
-	if (!c)
-		return NULL;
+		return -NG_ENOMEM;
 	if (tcp_ring_alloc(t->arena, &c->sb, sb) || tcp_ring_alloc(t->arena, &c->rb, rb)) {
 		tcp_ring_release(t->arena, &c->sb);
 		tcp_ring_release(t->arena, &c->rb);
-		c->in_use = true;
-		slot_free(c);
-		return NULL;
+		return -NG_ENOMEM;
 	}
 	t->mem_used += sb + rb;
 	o.cc[sizeof(o.cc) - 1] = '\0';
@@ -243,6 +239,7 @@ struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockop
 	c->raddr = raddr;
 	c->rport = rport;
 	/* RFC 7323 2.3: the smallest shift that lets the whole buffer be offered */
+	c->rcv_wscale = 0;
 	while (c->rcv_wscale < TCP_MAX_WSCALE && (rb >> c->rcv_wscale) > 65535)
 		c->rcv_wscale++;
 	/* RFC 7323 5.4: the timestamp clock starts at a per-connection offset */
@@ -251,6 +248,21 @@ struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockop
 	tcp_sack_rx_reset(&c->sack_rx);
 	tcp_sack_board_reset(&c->board);
 	hash_insert(t, c);
+	return 0;
+}
+
+/* A new connection block for the 4-tuple (conn_setup), state CLOSED. NULL on exhaustion. */
+struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockopts *opts,
+                                 uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	struct ng_tcp_sock *c = slot_take(st);
+
+	if (!c)
+		return NULL;
+	if (conn_setup(st, c, opts, laddr, lport, raddr, rport)) {
+		slot_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -527,6 +539,27 @@ static int pick_port(struct ng_stack *st, uint32_t laddr, uint32_t raddr, uint16
 	return -NG_EADDRINUSE;
 }
 
+/* Turn the set-up block C active: ISS (RFC 6528), SYN sent, SYN_SENT (CAUSE traced), events
+ * to FN. */
+static void active_open(struct ng_tcp_sock *c, ng_tcp_event_fn fn, void *ctx, const char *cause)
+{
+	struct ng_stack *st = c->st;
+
+	c->cb = fn;
+	c->cb_ctx = ctx;
+	tcp_setup_mss(c, false, 65535);
+	c->iss = tcp_new_isn(st, c->laddr, c->lport, c->raddr, c->rport);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->sbuf_seq = c->iss + 1;
+	c->recover = c->iss;
+	c->rtt_ts = st->now;
+	tcp_set_state(c, NG_TCP_SYN_SENT, cause);
+	ng_count(st, NG_CNT_TCP_ACTIVE_OPENS, 1);
+	tcp_send_syn(c);
+	tcp_rexmt_arm(c);
+}
+
 /* Active open: route to DST, pick an ephemeral port, send the SYN (SYN_SENT). */
 int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn, void *ctx,
                    const struct ng_tcp_sockopts *opts, struct ng_tcp_sock **out)
@@ -550,20 +583,50 @@ int ng_tcp_connect(struct ng_stack *st, uint32_t dst, uint16_t dport, ng_tcp_eve
 	if (!c)
 		return -NG_ENOMEM;
 	c->owned = true;
-	c->cb = fn;
-	c->cb_ctx = ctx;
-	tcp_setup_mss(c, false, 65535);
-	c->iss = tcp_new_isn(st, c->laddr, c->lport, c->raddr, c->rport);
-	c->snd_una = c->iss;
-	c->snd_nxt = c->snd_max = c->iss + 1;
-	c->sbuf_seq = c->iss + 1;
-	c->recover = c->iss;
-	c->rtt_ts = st->now;
-	tcp_set_state(c, NG_TCP_SYN_SENT, "connect");
-	ng_count(st, NG_CNT_TCP_ACTIVE_OPENS, 1);
-	tcp_send_syn(c);
-	tcp_rexmt_arm(c);
+	active_open(c, fn, ctx, "connect");
 	*out = c;
+	return 0;
+}
+
+/*
+ * RFC 9293 3.10.2 (SEND in LISTEN): a listener given a foreign socket turns active: it stops
+ * listening, takes rings, an ISS and the 4-tuple (its own address and port, DST:DPORT), sends
+ * a SYN and goes LISTEN -> SYN_SENT; from then on it is the connection (events to FN). Refused
+ * (-NG_EAGAIN) while handshakes it took are still pending; -NG_EADDRINUSE if the 4-tuple is
+ * taken, -NG_ENETUNREACH without a route, -NG_ENOMEM without buffer memory (it stays a
+ * listener in every failure).
+ */
+int ng_tcp_listen_connect(struct ng_tcp_sock *l, uint32_t dst, uint16_t dport, ng_tcp_event_fn fn,
+                          void *ctx)
+{
+	struct ng_stack *st;
+	struct ng_tcp *t;
+	struct ng_tcp_sock **pp;
+	struct ng_tcp_sockopts o;
+	struct ng_iface *ifc;
+	uint32_t nexthop, laddr;
+
+	if (!l || !l->in_use || l->state != NG_TCP_LISTEN || !dst || !dport)
+		return -NG_EINVAL;
+	st = l->st;
+	t = tcp_of(st);
+	if (l->pending)
+		return -NG_EAGAIN;
+	if (!ng_route(st, dst, &ifc, &nexthop))
+		return -NG_ENETUNREACH;
+	laddr = l->laddr ? l->laddr : ifc->addr;
+	if (tcp_lookup(t, laddr, l->lport, dst, dport))
+		return -NG_EADDRINUSE;
+	o = l->opts;
+	if (conn_setup(st, l, &o, laddr, l->lport, dst, dport))
+		return -NG_ENOMEM;
+	for (pp = &t->listeners; *pp && *pp != l; pp = &(*pp)->hnext)
+		;
+	if (*pp)
+		*pp = l->hnext;
+	l->accept = NULL;
+	l->accept_ctx = NULL;
+	active_open(l, fn, ctx, "SEND on a listener");
 	return 0;
 }
 

@@ -18,77 +18,13 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "xfer.h"
 #include "natgate/tcp.h"
 #include "stack_internal.h"
 
 #define PORT  5002
 #define SIZE  (1u << 20)
 #define SEEDS 24
-
-struct xfer {
-	struct ng_tcp_sock *a, *b, *l;
-	const uint8_t *data;
-	size_t sent, got;
-	bool bad, err;
-};
-
-static void pump(struct xfer *x)
-{
-	while (x->a && x->sent < SIZE) {
-		long n = ng_tcp_send(x->a, x->data + x->sent, SIZE - x->sent);
-		if (n <= 0) {
-			x->err = n < 0;
-			break;
-		}
-		x->sent += (size_t)n;
-	}
-}
-
-static void on_a(struct ng_tcp_sock *s, void *ctx, unsigned ev)
-{
-	struct xfer *x = ctx;
-	(void)s;
-	if (ev & NG_TCP_EV_ERROR)
-		x->err = true;
-	if (ev & (NG_TCP_EV_CONNECTED | NG_TCP_EV_WRITABLE))
-		pump(x);
-}
-
-static void on_b(struct ng_tcp_sock *s, void *ctx, unsigned ev)
-{
-	struct xfer *x = ctx;
-	uint8_t buf[16384];
-	long n;
-
-	if (ev & NG_TCP_EV_ERROR)
-		x->err = true;
-	while ((n = ng_tcp_recv(s, buf, sizeof(buf))) > 0) {
-		if (x->got + (size_t)n > SIZE || memcmp(buf, x->data + x->got, (size_t)n) != 0)
-			x->bad = true;
-		x->got += (size_t)n;
-	}
-}
-
-static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *child)
-{
-	struct xfer *x = ctx;
-	(void)l;
-	x->b = child;
-	ng_tcp_set_callback(child, on_b, x);
-}
-
-static bool done(void *ctx)
-{
-	struct xfer *x = ctx;
-	struct ng_tcp_info i;
-
-	if (x->bad || x->err)
-		return true;
-	if (x->got < SIZE)
-		return false;
-	ng_tcp_get_info(x->a, &i);
-	return i.snd_una == i.snd_nxt;
-}
 
 /* One transfer of SIZE bytes A -> B under SEED; SACK on or off. Returns A's retransmitted
  * bytes; *OK: everything arrived intact; *NS: the virtual time it took. */
@@ -98,10 +34,8 @@ static uint64_t run(uint64_t seed, bool sack, const uint8_t *data, bool *ok, uin
 	struct ng_sim_config w;
 	struct ng_tcp_sockopts so;
 	struct ng_tcp_info ia;
-	struct xfer x;
+	struct ng_test_xfer x;
 
-	memset(&x, 0, sizeof(x));
-	x.data = data;
 	ng_sim_config_default(&w);
 	w.seed = seed;
 	w.loss = 0.05;
@@ -111,10 +45,9 @@ static uint64_t run(uint64_t seed, bool sack, const uint8_t *data, bool *ok, uin
 	memset(&so, 0, sizeof(so));
 	so.no_sack = !sack;
 	ng_test_pair_create(&tp, &w, seed);
-	assert_int_equal(ng_tcp_listen(tp.b, 0, PORT, 4, on_accept, &x, &so, &x.l), 0);
-	assert_int_equal(ng_tcp_connect(tp.a, NG_IP4(10, 0, 0, 2), PORT, on_a, &x, &so, &x.a), 0);
-	*ok = ng_test_pair_run(&tp, done, &x, 600 * NG_NS_PER_SEC) && !x.bad && !x.err &&
-	      x.got == SIZE;
+	ng_test_xfer_start(&x, tp.a, tp.b, NG_IP4(10, 0, 0, 2), PORT, &so, data, SIZE);
+	*ok = ng_test_pair_run(&tp, ng_test_xfer_done, &x, 600 * NG_NS_PER_SEC) &&
+	      ng_test_xfer_ok(&x);
 	ng_tcp_get_info(x.a, &ia);
 	*ns = tp.now - 1000 * NG_NS_PER_SEC;
 	assert_int_equal(ia.sack_ok, sack);
@@ -123,10 +56,8 @@ static uint64_t run(uint64_t seed, bool sack, const uint8_t *data, bool *ok, uin
 		struct ng_tcp_info ib;
 		ng_tcp_get_info(x.b, &ib);
 		assert_int_equal(ib.sack_ok, sack);
-		ng_tcp_abort(x.b);
 	}
-	ng_tcp_abort(x.a);
-	ng_tcp_close(x.l);
+	ng_test_xfer_end(&x);
 	ng_test_pair_destroy(&tp);
 	return ia.bytes_retrans;
 }

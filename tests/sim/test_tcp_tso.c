@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "xfer.h"
 #include "core/core_internal.h"
 #include "natgate/tcp.h"
 #include "stack_internal.h"
@@ -139,71 +140,6 @@ static const struct ng_link_ops tso_ops = {
 };
 
 /* ---- the transfer ---- */
-struct xfer {
-	struct ng_tcp_sock *a, *b, *l;
-	const uint8_t *data;
-	size_t sent, got;
-	bool bad, err;
-};
-
-static void pump(struct xfer *x)
-{
-	while (x->a && x->sent < SIZE) {
-		long n = ng_tcp_send(x->a, x->data + x->sent, SIZE - x->sent);
-		if (n <= 0) {
-			x->err = n < 0;
-			break;
-		}
-		x->sent += (size_t)n;
-	}
-}
-
-static void on_a(struct ng_tcp_sock *s, void *ctx, unsigned ev)
-{
-	struct xfer *x = ctx;
-	(void)s;
-	if (ev & NG_TCP_EV_ERROR)
-		x->err = true;
-	if (ev & (NG_TCP_EV_CONNECTED | NG_TCP_EV_WRITABLE))
-		pump(x);
-}
-
-static void on_b(struct ng_tcp_sock *s, void *ctx, unsigned ev)
-{
-	struct xfer *x = ctx;
-	uint8_t buf[16384];
-	long n;
-
-	if (ev & NG_TCP_EV_ERROR)
-		x->err = true;
-	while ((n = ng_tcp_recv(s, buf, sizeof(buf))) > 0) {
-		if (x->got + (size_t)n > SIZE || memcmp(buf, x->data + x->got, (size_t)n) != 0)
-			x->bad = true;
-		x->got += (size_t)n;
-	}
-}
-
-static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *child)
-{
-	struct xfer *x = ctx;
-	(void)l;
-	x->b = child;
-	ng_tcp_set_callback(child, on_b, x);
-}
-
-static bool done(void *ctx)
-{
-	struct xfer *x = ctx;
-	struct ng_tcp_info i;
-
-	if (x->bad || x->err)
-		return true;
-	if (x->got < SIZE)
-		return false;
-	ng_tcp_get_info(x->a, &i);
-	return i.snd_una == i.snd_nxt;
-}
-
 /* Two stacks as ng_test_pair_create makes them, A's end of the wire behind the offloading
  * link. */
 static struct tso_link *pair_create(struct ng_test_pair *tp, const struct ng_sim_config *w,
@@ -251,12 +187,10 @@ static uint64_t run(uint64_t seed, double loss, bool sack, const uint8_t *data)
 	struct ng_tcp_sockopts so;
 	struct ng_tcp_info ia;
 	struct tso_link *t;
-	struct xfer x;
+	struct ng_test_xfer x;
 	bool ok;
 	uint64_t super_bytes;
 
-	memset(&x, 0, sizeof(x));
-	x.data = data;
 	ng_sim_config_default(&w);
 	w.seed = seed;
 	w.loss = loss;
@@ -266,9 +200,8 @@ static uint64_t run(uint64_t seed, double loss, bool sack, const uint8_t *data)
 	memset(&so, 0, sizeof(so));
 	so.no_sack = !sack;
 	t = pair_create(&tp, &w, seed);
-	assert_int_equal(ng_tcp_listen(tp.b, 0, PORT, 4, on_accept, &x, &so, &x.l), 0);
-	assert_int_equal(ng_tcp_connect(tp.a, NG_IP4(10, 0, 0, 2), PORT, on_a, &x, &so, &x.a), 0);
-	ok = ng_test_pair_run(&tp, done, &x, 600 * NG_NS_PER_SEC);
+	ng_test_xfer_start(&x, tp.a, tp.b, NG_IP4(10, 0, 0, 2), PORT, &so, data, SIZE);
+	ok = ng_test_pair_run(&tp, ng_test_xfer_done, &x, 600 * NG_NS_PER_SEC);
 	ng_tcp_get_info(x.a, &ia);
 	printf("seed %llu loss %.0f%% sack %d: %s, %llu super-segments (%llu bytes), %u "
 	       "retransmissions, %.2f s\n",
@@ -286,10 +219,7 @@ static uint64_t run(uint64_t seed, double loss, bool sack, const uint8_t *data)
 	if (loss > 0) /* the loss paths ran: retransmissions, all of them MSS-sized */
 		assert_true(ia.retransmits > 0);
 	super_bytes = t->super_bytes;
-	if (x.b)
-		ng_tcp_abort(x.b);
-	ng_tcp_abort(x.a);
-	ng_tcp_close(x.l);
+	ng_test_xfer_end(&x);
 	ng_test_pair_destroy(&tp);
 	return super_bytes;
 }

@@ -16,6 +16,7 @@
 #include "natgate/tcp.h"
 #include "stack_internal.h"
 #include "testutil.h"
+#include "xfer.h"
 
 #define IN_ADDR   NG_IP4(192, 168, 1, 10)
 #define LAN_ADDR  NG_IP4(192, 168, 1, 1)
@@ -25,75 +26,26 @@
 #define FWD_PORT  8080
 #define FWD_INNER 9000
 
-struct end {
-	const char *name;
-	struct ng_tcp_sock *s;
-	const uint8_t *tx, *rx;
-	size_t txlen, txoff, rxlen, rxoff;
-	bool eof, shut, closed, bad;
-	int err;
-};
-
 struct world {
 	struct ng_stack *in, *rtr, *out;
 	struct ng_link *l_in, *l_rlan, *l_rwan, *l_out;
 	struct ng_iface *rlan, *rwan;
 	struct ng_nat *nat;
 	uint64_t now;
-	struct end c1, s1; /* NAPT: client inside, server outside */
-	struct end c2, s2; /* forward: client outside, server inside */
+	struct ng_test_end c1, s1; /* NAPT: client inside, server outside */
+	struct ng_test_end c2, s2; /* forward: client outside, server inside */
 	struct ng_tcp_sock *ls1, *ls2;
 };
 
-static void end_send(struct end *e)
-{
-	while (e->txoff < e->txlen) {
-		long n = ng_tcp_send(e->s, e->tx + e->txoff, e->txlen - e->txoff);
-		if (n <= 0) {
-			if (n < 0 && !e->err)
-				e->err = (int)n;
-			break;
-		}
-		e->txoff += (size_t)n;
-	}
-	if (e->txoff == e->txlen && !e->shut) {
-		e->shut = true;
-		ng_tcp_shutdown(e->s);
-	}
-}
-
-static void end_recv(struct end *e)
-{
-	static uint8_t buf[65536];
-
-	for (;;) {
-		long n = ng_tcp_recv(e->s, buf, sizeof(buf));
-		if (n == 0) {
-			e->eof = true;
-			if (e->rxoff != e->rxlen)
-				e->bad = true;
-			break;
-		}
-		if (n < 0) {
-			if (n != -NG_EAGAIN && !e->err)
-				e->err = (int)n;
-			break;
-		}
-		if (e->rxoff + (size_t)n > e->rxlen || memcmp(buf, e->rx + e->rxoff, (size_t)n))
-			e->bad = true;
-		e->rxoff += (size_t)n;
-	}
-}
-
 static void on_event(struct ng_tcp_sock *s, void *ctx, unsigned ev)
 {
-	struct end *e = ctx;
+	struct ng_test_end *e = ctx;
 
 	(void)s;
 	if (ev & (NG_TCP_EV_CONNECTED | NG_TCP_EV_WRITABLE))
-		end_send(e);
+		ng_test_end_send(e);
 	if (ev & NG_TCP_EV_READABLE)
-		end_recv(e);
+		ng_test_end_recv(e);
 	if ((ev & NG_TCP_EV_ERROR) && !e->err)
 		e->err = ng_tcp_error(e->s);
 	if (((ev & NG_TCP_EV_CLOSED) || (e->eof && e->shut)) && !e->closed) {
@@ -104,14 +56,15 @@ static void on_event(struct ng_tcp_sock *s, void *ctx, unsigned ev)
 	}
 }
 
-static void accept_to(struct ng_tcp_sock **listener, struct end *e, struct ng_tcp_sock *child)
+static void accept_to(struct ng_tcp_sock **listener, struct ng_test_end *e,
+                      struct ng_tcp_sock *child)
 {
 	e->s = child;
 	ng_tcp_set_callback(child, on_event, e);
 	ng_tcp_close(*listener);
 	*listener = NULL;
-	end_send(e);
-	end_recv(e);
+	ng_test_end_send(e);
+	ng_test_end_recv(e);
 }
 
 static void on_accept1(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *child)
@@ -234,7 +187,7 @@ static bool world_run(struct world *w, bool (*done)(struct world *), uint64_t ma
 
 static bool all_closed(struct world *w)
 {
-	struct end *e[4] = {&w->c1, &w->s1, &w->c2, &w->s2};
+	struct ng_test_end *e[4] = {&w->c1, &w->s1, &w->c2, &w->s2};
 	int k;
 
 	for (k = 0; k < 4; k++) {
@@ -276,20 +229,20 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 		ng_test_fill(data[k], len[k], h);
 	}
 	world_create(&w, seed, &wc);
-	w.c1 = (struct end){
+	w.c1 = (struct ng_test_end){
 	    .name = "napt client", .tx = data[0], .txlen = len[0], .rx = data[1], .rxlen = len[1]};
-	w.s1 = (struct end){
+	w.s1 = (struct ng_test_end){
 	    .name = "napt server", .tx = data[1], .txlen = len[1], .rx = data[0], .rxlen = len[0]};
-	w.c2 = (struct end){.name = "forward client",
-	                    .tx = data[2],
-	                    .txlen = len[2],
-	                    .rx = data[3],
-	                    .rxlen = len[3]};
-	w.s2 = (struct end){.name = "forward server",
-	                    .tx = data[3],
-	                    .txlen = len[3],
-	                    .rx = data[2],
-	                    .rxlen = len[2]};
+	w.c2 = (struct ng_test_end){.name = "forward client",
+	                            .tx = data[2],
+	                            .txlen = len[2],
+	                            .rx = data[3],
+	                            .rxlen = len[3]};
+	w.s2 = (struct ng_test_end){.name = "forward server",
+	                            .tx = data[3],
+	                            .txlen = len[3],
+	                            .rx = data[2],
+	                            .rxlen = len[2]};
 	assert_int_equal(ng_tcp_listen(w.out, 0, SRV_PORT, 4, on_accept1, &w, NULL, &w.ls1), 0);
 	assert_int_equal(ng_tcp_listen(w.in, 0, FWD_INNER, 4, on_accept2, &w, NULL, &w.ls2), 0);
 	assert_int_equal(ng_tcp_connect(w.in, OUT_ADDR, SRV_PORT, on_event, &w.c1, NULL, &w.c1.s),
@@ -298,7 +251,7 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 	                 0);
 	world_run(&w, all_closed, 600 * NG_NS_PER_SEC);
 	{
-		struct end *e[4] = {&w.c1, &w.s1, &w.c2, &w.s2};
+		struct ng_test_end *e[4] = {&w.c1, &w.s1, &w.c2, &w.s2};
 		for (k = 0; k < 4 && ok; k++) {
 			if (e[k]->err || e[k]->bad || !e[k]->closed || e[k]->rxoff != e[k]->rxlen) {
 				snprintf(

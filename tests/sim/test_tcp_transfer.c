@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "xfer.h"
 #include "natgate/tcp.h"
 #include "stack_internal.h"
 
@@ -18,18 +19,10 @@
 #define PORT          5001
 
 struct end {
-	const char *name;
-	struct ng_tcp_sock *s;
-	const uint8_t *tx;
-	size_t txlen, txoff;
-	const uint8_t *rx; /* what the other side sends */
-	size_t rxlen, rxoff;
-	bool eof, shut, closed, bad;
+	struct ng_test_end io;
 	bool paused;     /* a slow reader: READABLE ignored until the pause ends */
 	uint64_t toggle; /* when the reader next pauses or resumes (0: never pauses) */
 	uint64_t pause_ns;
-	int err;
-	char why[160];
 };
 
 struct run {
@@ -38,62 +31,14 @@ struct run {
 	struct ng_tcp_sock *listener;
 };
 
-static void end_send(struct end *e)
-{
-	while (e->txoff < e->txlen) {
-		long n = ng_tcp_send(e->s, e->tx + e->txoff, e->txlen - e->txoff);
-		if (n <= 0) {
-			if (n < 0 && !e->err)
-				e->err = (int)n;
-			break;
-		}
-		e->txoff += (size_t)n;
-	}
-	if (e->txoff == e->txlen && !e->shut) {
-		e->shut = true;
-		ng_tcp_shutdown(e->s);
-	}
-}
-
-static void end_recv(struct end *e)
-{
-	static uint8_t buf[65536];
-
-	for (;;) {
-		long n = ng_tcp_recv(e->s, buf, sizeof(buf));
-		if (n == 0) {
-			if (e->rxoff != e->rxlen && !e->bad) {
-				e->bad = true;
-				snprintf(e->why, sizeof(e->why), "%s: EOF after %zu of %zu bytes",
-				         e->name, e->rxoff, e->rxlen);
-			}
-			e->eof = true;
-			break;
-		}
-		if (n < 0) {
-			if (n != -NG_EAGAIN && !e->err)
-				e->err = (int)n;
-			break;
-		}
-		if (e->rxoff + (size_t)n > e->rxlen || memcmp(buf, e->rx + e->rxoff, (size_t)n)) {
-			if (!e->bad)
-				snprintf(e->why, sizeof(e->why),
-				         "%s: wrong bytes at offset %zu (+%ld, expected %zu total)",
-				         e->name, e->rxoff, n, e->rxlen);
-			e->bad = true;
-		}
-		e->rxoff += (size_t)n;
-	}
-}
-
 /* Close once the stream is read to its end and our side is shut, or on an error. A CLOSED
  * without error may come before the application read everything (a RST ended TIME_WAIT, as
  * RFC 9293 allows): the data is still in the socket, so keep reading. */
 static void maybe_close(struct end *e)
 {
-	if (!e->closed && ((e->eof && e->shut) || e->err)) {
-		e->closed = true;
-		ng_tcp_close(e->s);
+	if (!e->io.closed && ((e->io.eof && e->io.shut) || e->io.err)) {
+		e->io.closed = true;
+		ng_tcp_close(e->io.s);
 	}
 }
 
@@ -103,11 +48,11 @@ static void on_event(struct ng_tcp_sock *s, void *ctx, unsigned ev)
 	(void)s;
 
 	if (ev & (NG_TCP_EV_CONNECTED | NG_TCP_EV_WRITABLE))
-		end_send(e);
+		ng_test_end_send(&e->io);
 	if ((ev & (NG_TCP_EV_READABLE | NG_TCP_EV_CLOSED)) && !e->paused)
-		end_recv(e);
-	if ((ev & NG_TCP_EV_ERROR) && !e->err)
-		e->err = ng_tcp_error(e->s);
+		ng_test_end_recv(&e->io);
+	if ((ev & NG_TCP_EV_ERROR) && !e->io.err)
+		e->io.err = ng_tcp_error(e->io.s);
 	maybe_close(e);
 }
 
@@ -115,24 +60,24 @@ static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *chil
 {
 	struct run *r = ctx;
 	(void)l;
-	r->b.s = child;
+	r->b.io.s = child;
 	ng_tcp_set_callback(child, on_event, &r->b);
 	ng_tcp_close(r->listener); /* one connection is all we want */
 	r->listener = NULL;
-	end_send(&r->b);
+	ng_test_end_send(&r->b.io);
 	if (!r->b.paused)
-		end_recv(&r->b);
+		ng_test_end_recv(&r->b.io);
 }
 
 /* The slow reader: pause and resume reading on a schedule, so windows close and open. */
 static void end_pace(struct run *r, struct end *e)
 {
-	if (!e->toggle || r->tp.now < e->toggle || !e->s || e->closed)
+	if (!e->toggle || r->tp.now < e->toggle || !e->io.s || e->io.closed)
 		return;
 	e->paused = !e->paused;
 	e->toggle = r->tp.now + e->pause_ns;
 	if (!e->paused)
-		end_recv(e);
+		ng_test_end_recv(&e->io);
 	maybe_close(e);
 }
 
@@ -157,9 +102,9 @@ static bool done(void *ctx)
 	struct run *r = ctx;
 	end_pace(r, &r->a);
 	end_pace(r, &r->b);
-	return (r->a.closed && r->b.closed && ng_tcp_count(r->tp.a) == 0 &&
+	return (r->a.io.closed && r->b.io.closed && ng_tcp_count(r->tp.a) == 0 &&
 	        ng_tcp_count(r->tp.b) == 0) ||
-	       r->a.err || r->b.err || r->a.bad || r->b.bad;
+	       r->a.io.err || r->b.io.err || r->a.io.bad || r->b.io.bad;
 }
 
 static uint64_t mix(uint64_t x)
@@ -230,8 +175,8 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 
 	ng_test_pair_create(&r.tp, &w, seed);
 	trace_on(&r);
-	r.a = (struct end){.name = "A", .tx = da, .txlen = na, .rx = db, .rxlen = nb};
-	r.b = (struct end){.name = "B", .tx = db, .txlen = nb, .rx = da, .rxlen = na};
+	r.a.io = (struct ng_test_end){.name = "A", .tx = da, .txlen = na, .rx = db, .rxlen = nb};
+	r.b.io = (struct ng_test_end){.name = "B", .tx = db, .txlen = nb, .rx = da, .rxlen = na};
 	h = mix(h);
 	if ((h & 3) == 0) { /* one seed in four has a slow reader on one side */
 		struct end *e = (h & 4) ? &r.a : &r.b;
@@ -240,7 +185,7 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 	}
 	assert_int_equal(ng_tcp_listen(r.tp.b, 0, PORT, 8, on_accept, &r, &ob, &r.listener), 0);
 	assert_int_equal(
-	    ng_tcp_connect(r.tp.a, NG_IP4(10, 0, 0, 2), PORT, on_event, &r.a, &oa, &r.a.s), 0);
+	    ng_tcp_connect(r.tp.a, NG_IP4(10, 0, 0, 2), PORT, on_event, &r.a, &oa, &r.a.io.s), 0);
 	ok = ng_test_pair_run(&r.tp, done, &r, 4000 * NG_NS_PER_SEC);
 	why[0] = '\0';
 	if (getenv("NG_SIM_VERBOSE")) {
@@ -256,35 +201,35 @@ static bool run_seed(uint64_t seed, char *why, size_t whylen)
 		    r.a.toggle   ? "A"
 		    : r.b.toggle ? "B"
 		                 : "-",
-		    r.b.rxoff, na, r.a.rxoff, nb, (double)(r.tp.now - 1000 * NG_NS_PER_SEC) / 1e9,
-		    (unsigned long long)ss.sent, (unsigned long long)ss.lost,
-		    (unsigned long long)ss.corrupted,
+		    r.b.io.rxoff, na, r.a.io.rxoff, nb,
+		    (double)(r.tp.now - 1000 * NG_NS_PER_SEC) / 1e9, (unsigned long long)ss.sent,
+		    (unsigned long long)ss.lost, (unsigned long long)ss.corrupted,
 		    (unsigned long long)ng_stack_stats(r.tp.a)->counters[NG_CNT_TCP_RETRANS],
 		    (unsigned long long)ng_stack_stats(r.tp.b)->counters[NG_CNT_TCP_RETRANS]);
 	}
-	if (r.a.bad || r.b.bad)
-		snprintf(why, whylen, "%s", r.a.bad ? r.a.why : r.b.why);
-	else if (r.a.err || r.b.err)
+	if (r.a.io.bad || r.b.io.bad)
+		snprintf(why, whylen, "%s", r.a.io.bad ? r.a.io.why : r.b.io.why);
+	else if (r.a.io.err || r.b.io.err)
 		snprintf(why, whylen, "error A %s B %s (A got %zu/%zu, B got %zu/%zu)",
-		         ng_strerror(r.a.err), ng_strerror(r.b.err), r.a.rxoff, r.a.rxlen,
-		         r.b.rxoff, r.b.rxlen);
+		         ng_strerror(r.a.io.err), ng_strerror(r.b.io.err), r.a.io.rxoff,
+		         r.a.io.rxlen, r.b.io.rxoff, r.b.io.rxlen);
 	else if (!ok)
 		snprintf(
 		    why, whylen,
 		    "timed out: A sent %zu/%zu got %zu/%zu closed %d, B sent %zu/%zu got %zu/%zu "
 		    "closed %d, conns %zu/%zu",
-		    r.a.txoff, na, r.a.rxoff, nb, r.a.closed, r.b.txoff, nb, r.b.rxoff, na,
-		    r.b.closed, ng_tcp_count(r.tp.a), ng_tcp_count(r.tp.b));
-	else if (r.a.rxoff != nb || r.b.rxoff != na)
-		snprintf(why, whylen, "short: A got %zu/%zu, B got %zu/%zu", r.a.rxoff, nb,
-		         r.b.rxoff, na);
+		    r.a.io.txoff, na, r.a.io.rxoff, nb, r.a.io.closed, r.b.io.txoff, nb,
+		    r.b.io.rxoff, na, r.b.io.closed, ng_tcp_count(r.tp.a), ng_tcp_count(r.tp.b));
+	else if (r.a.io.rxoff != nb || r.b.io.rxoff != na)
+		snprintf(why, whylen, "short: A got %zu/%zu, B got %zu/%zu", r.a.io.rxoff, nb,
+		         r.b.io.rxoff, na);
 	if (why[0]) {
 		ok = false;
 		/* leave the connections to the stack's teardown */
-		if (!r.a.closed && r.a.s)
-			ng_tcp_abort(r.a.s);
-		if (!r.b.closed && r.b.s)
-			ng_tcp_abort(r.b.s);
+		if (!r.a.io.closed && r.a.io.s)
+			ng_tcp_abort(r.a.io.s);
+		if (!r.b.io.closed && r.b.io.s)
+			ng_tcp_abort(r.b.io.s);
 	}
 	if (r.listener)
 		ng_tcp_close(r.listener);

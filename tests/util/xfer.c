@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* A one-way bulk transfer between two stacks for sim tests (xfer.h). */
+/* Bulk transfers between stacks for sim tests (xfer.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -88,4 +89,53 @@ void ng_test_xfer_end(struct ng_test_xfer *x)
 	if (x->l)
 		ng_tcp_close(x->l);
 	x->a = x->b = x->l = NULL;
+}
+
+void ng_test_end_send(struct ng_test_end *e)
+{
+	while (e->txoff < e->txlen) {
+		long n = ng_tcp_send(e->s, e->tx + e->txoff, e->txlen - e->txoff);
+		if (n <= 0) {
+			if (n < 0 && !e->err)
+				e->err = (int)n;
+			break;
+		}
+		e->txoff += (size_t)n;
+	}
+	if (e->txoff == e->txlen && !e->shut) {
+		e->shut = true;
+		ng_tcp_shutdown(e->s);
+	}
+}
+
+void ng_test_end_recv(struct ng_test_end *e)
+{
+	static uint8_t buf[65536];
+	const char *name = e->name ? e->name : "end";
+
+	for (;;) {
+		long n = ng_tcp_recv(e->s, buf, sizeof(buf));
+		if (n == 0) {
+			if (e->rxoff != e->rxlen && !e->bad) {
+				e->bad = true;
+				snprintf(e->why, sizeof(e->why), "%s: EOF after %zu of %zu bytes",
+				         name, e->rxoff, e->rxlen);
+			}
+			e->eof = true;
+			break;
+		}
+		if (n < 0) {
+			if (n != -NG_EAGAIN && !e->err)
+				e->err = (int)n;
+			break;
+		}
+		if (e->rxoff + (size_t)n > e->rxlen || memcmp(buf, e->rx + e->rxoff, (size_t)n)) {
+			if (!e->bad)
+				snprintf(e->why, sizeof(e->why),
+				         "%s: wrong bytes at offset %zu (+%ld, expected %zu total)",
+				         name, e->rxoff, n, e->rxlen);
+			e->bad = true;
+		}
+		e->rxoff += (size_t)n;
+	}
 }

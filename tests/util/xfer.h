@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* A one-way bulk transfer between two stacks for sim tests: A connects to B and sends a buffer,
- * B checks every byte it reads against it. */
+/* Bulk transfers between stacks for sim tests: a one-way transfer (A connects to B and sends a
+ * buffer, B checks every byte it reads against it), and the two ends of a two-way one. */
 #ifndef NG_TEST_XFER_H
 #define NG_TEST_XFER_H
 
@@ -30,5 +30,23 @@ bool ng_test_xfer_done(void *ctx);
 bool ng_test_xfer_ok(const struct ng_test_xfer *x);
 /* Abort both ends and close the listener (before the pair is destroyed). */
 void ng_test_xfer_end(struct ng_test_xfer *x);
+
+/* One end of a two-way transfer: sends TX (then shuts its side down), expects to read RX and
+ * then the end of the stream. */
+struct ng_test_end {
+	const char *name; /* in WHY */
+	struct ng_tcp_sock *s;
+	const uint8_t *tx, *rx;
+	size_t txlen, txoff, rxlen, rxoff;
+	bool eof, shut, closed;
+	bool bad; /* wrong bytes, too many, or the end of the stream too early: WHY says */
+	int err;  /* the first error seen (negative NG_E*) */
+	char why[160];
+};
+
+/* Queue as much of TX as the send buffer takes; shut the write side once all of it is in. */
+void ng_test_end_send(struct ng_test_end *e);
+/* Read everything there is, checking it against RX; EOF is noted (and is BAD if early). */
+void ng_test_end_recv(struct ng_test_end *e);
 
 #endif

@@ -60,6 +60,10 @@
 #define WAIT_BUSY_NS 2000
 /* A link read once and reported again at once this many times in a row is in a burst. */
 #define BURST_QUICK 2
+/* A link whose descriptor reports an error and nothing to read in this many waits in a row is
+ * gone (a TAP whose device was deleted with its namespace says EPOLLERR for ever): the loop
+ * stops with -ENODEV instead of spinning. */
+#define LINK_DEAD_WAITS 1000
 /* The longest busy poll NATGATE_BUSY_POLL_US may ask for. */
 #define BUSY_POLL_MAX_US 1000
 
@@ -78,6 +82,8 @@ struct loop_link {
 	bool once;     /* read once in the last turn */
 	uint8_t quick; /* times in a row it was read once and reported again at once */
 	bool burst;    /* read until empty (see the theory above) */
+	bool err;      /* the last wait reported an error and no input */
+	uint32_t errs; /* waits in a row that did so */
 };
 
 struct ng_loop {
@@ -391,7 +397,8 @@ static int wait_busy(struct ng_loop *l, struct epoll_event *evs, int max, struct
 }
 
 /* Run until *STOP becomes non-zero, or SIGINT or SIGTERM comes (which then sets *STOP). 0 then,
- * or a negative errno if epoll fails. */
+ * or a negative errno if epoll fails, or -ENODEV when a link's descriptor is gone (reports only
+ * errors, LINK_DEAD_WAITS times in a row). */
 int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 {
 	struct epoll_event evs[LOOP_MAX_FDS + LOOP_MAX_LINKS + 2];
@@ -457,6 +464,8 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 				/* the next turn reads it: once, or until empty in a burst */
 				lk->link->rx_idle = false;
 				lk->ready = true;
+				lk->err = (evs[i].events & (EPOLLERR | EPOLLHUP)) &&
+				          !(evs[i].events & EPOLLIN);
 				if (lk->once && !slept) {
 					if (++lk->quick >= BURST_QUICK)
 						lk->burst = true;
@@ -467,6 +476,9 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 			struct loop_link *lk = &l->links[k];
 			if (!lk->ready || !lk->once || slept)
 				lk->quick = 0;
+			lk->errs = lk->ready && lk->err ? lk->errs + 1 : 0;
+			if (lk->errs >= LINK_DEAD_WAITS)
+				rc = -ENODEV;
 		}
 	}
 	unwatch_signals(l);

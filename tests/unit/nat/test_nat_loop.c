@@ -6,7 +6,9 @@
  * The link under the stack is a datagram socketpair: each datagram is one frame, its recv op
  * counts the reads it makes and the empty ones (EAGAIN), and like the TAP link it makes no read
  * while the loop marks it idle. The test's tick plays the peer: it writes frames into the other
- * end and stops the loop when its script is done.
+ * end and stops the loop when its script is done. Two robustness cases: SIGTERM must stop a loop
+ * whose links are never idle, and a link whose descriptor only reports errors (a TAP whose
+ * device vanished with its namespace) must end the loop instead of spinning it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -283,12 +285,149 @@ static void test_loop_busy_poll(void **state)
 	assert_int_equal(hits, 0);
 }
 
+/* ---- SIGTERM stops a loop whose link always has input ---- */
+
+struct flood {
+	int fd;
+	struct dgram_link *d;
+	unsigned ticks, raised_at;
+};
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Keep the link readable on every turn; raise SIGTERM at the tenth. */
+static uint64_t flood_tick(void *ctx, uint64_t now)
+{
+	struct flood *f = ctx;
+
+	(void)now;
+	f->ticks++;
+	assert_int_equal(send(f->fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
+	assert_int_equal(send(f->fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
+	if (f->ticks == 10) {
+		f->raised_at = f->ticks;
+		raise(SIGTERM);
+	}
+	if (f->ticks > 20000)
+		stop = 2; /* the bound: the signal was lost */
+	return UINT64_MAX;
+}
+
+/* Before the signalfd, a wait that found input ready returned without delivering the pending
+ * signal (epoll_pwait2 delivers it only when interrupted), so a router under steady load
+ * ignored SIGTERM and Ctrl-C. */
+static void test_loop_signal_under_load(void **state)
+{
+	struct ng_stack_config sc;
+	struct ng_iface_config ic;
+	struct sigaction sa, old;
+	struct dgram_link d;
+	struct ng_stack *st;
+	struct ng_loop *l;
+	struct flood f;
+	int sv[2];
+	(void)state;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGTERM, &sa, &old), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	memset(&d, 0, sizeof(d));
+	d.l.ops = &dgram_ops;
+	d.l.mtu = 1500;
+	d.l.mac[0] = 0x02;
+	d.fd = sv[0];
+	memset(&f, 0, sizeof(f));
+	f.fd = sv[1];
+	f.d = &d;
+	ng_stack_config_default(&sc);
+	sc.pkt_count = 64;
+	assert_int_equal(ng_stack_create(&sc, &st), 0);
+	memset(&ic, 0, sizeof(ic));
+	ic.addr = NG_IP4(10, 0, 0, 1);
+	ic.prefix_len = 24;
+	assert_int_equal(ng_stack_add_iface(st, &ic, &d.l, NULL), 0);
+	assert_int_equal(ng_loop_create(&l), 0);
+	assert_int_equal(ng_loop_add_stack(l, st), 0);
+	ng_loop_set_tick(l, flood_tick, &f);
+	stop = 0;
+	assert_int_equal(ng_loop_run(l, &stop), 0);
+	assert_int_equal(stop, 1);
+	assert_int_equal(f.raised_at, 10);
+	assert_true(f.ticks <= 12); /* the turn that raised it, and at most one more */
+	ng_loop_destroy(l);
+	assert_int_equal(ng_stack_destroy(st), 0);
+	close(sv[0]);
+	close(sv[1]);
+	sigaction(SIGTERM, &old, NULL);
+}
+
+/* ---- a link whose descriptor only reports errors ends the loop ---- */
+
+static uint64_t dead_tick(void *ctx, uint64_t now)
+{
+	unsigned *n = ctx;
+
+	(void)now;
+	if (++*n > 100000)
+		stop = 1; /* the bound: the loop spun */
+	return UINT64_MAX;
+}
+
+static void test_loop_dead_link(void **state)
+{
+	struct ng_stack_config sc;
+	struct ng_iface_config ic;
+	struct dgram_link d;
+	struct ng_stack *st;
+	struct ng_loop *l;
+	unsigned ticks = 0;
+	uint64_t t0;
+	int pp[2];
+	(void)state;
+
+	/* The write end of a pipe whose read end is closed: EPOLLERR for ever, never EPOLLIN. */
+	assert_int_equal(pipe(pp), 0);
+	close(pp[0]);
+	memset(&d, 0, sizeof(d));
+	d.l.ops = &dgram_ops;
+	d.l.mtu = 1500;
+	d.l.mac[0] = 0x02;
+	d.fd = pp[1];
+	ng_stack_config_default(&sc);
+	sc.pkt_count = 64;
+	assert_int_equal(ng_stack_create(&sc, &st), 0);
+	memset(&ic, 0, sizeof(ic));
+	ic.addr = NG_IP4(10, 0, 0, 1);
+	ic.prefix_len = 24;
+	assert_int_equal(ng_stack_add_iface(st, &ic, &d.l, NULL), 0);
+	assert_int_equal(ng_loop_create(&l), 0);
+	assert_int_equal(ng_loop_add_stack(l, st), 0);
+	ng_loop_set_tick(l, dead_tick, &ticks);
+	stop = 0;
+	t0 = ng_clock_now();
+	assert_int_equal(ng_loop_run(l, &stop), -ENODEV);
+	assert_int_equal(stop, 0);
+	assert_in_range(ticks, 1000, 1002);
+	assert_true(ng_clock_now() - t0 < 5 * NG_NS_PER_SEC);
+	ng_loop_destroy(l);
+	assert_int_equal(ng_stack_destroy(st), 0);
+	close(pp[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_loop_one_read_per_frame),
 	    cmocka_unit_test(test_loop_burst_drained),
 	    cmocka_unit_test(test_loop_busy_poll),
+	    cmocka_unit_test(test_loop_signal_under_load),
+	    cmocka_unit_test(test_loop_dead_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

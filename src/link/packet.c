@@ -170,6 +170,13 @@ static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, ui
 			break;
 		}
 		p = ng_pkt_alloc(pool);
+		if (p && gso_size && ng_pkt_tailroom(p) < flen) {
+			/* a super-segment the pool's buffers cannot hold whole: cut it after all */
+			ng_pkt_free(p);
+			if (!ng_link_segment_tcp4(&k->segs, pool, k->scratch, flen, gso_size))
+				l->rx_errors++;
+			continue;
+		}
 		if (!p || ng_pkt_tailroom(p) < flen) {
 			l->rx_errors++;
 			ng_pkt_free(p);

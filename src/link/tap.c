@@ -396,6 +396,13 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 		case NG_LINK_RX_DELIVER:
 			break;
 		}
+		if (p && gso_size && ng_pkt_tailroom(p) < flen) {
+			/* a super-segment the pool's buffers cannot hold whole: cut it after all */
+			if (!ng_link_segment_tcp4(&t->segs, pool, buf, flen, gso_size))
+				l->rx_errors++;
+			ng_pkt_free(p);
+			continue;
+		}
 		if (!p || ng_pkt_tailroom(p) < flen) {
 			l->rx_errors++;
 			ng_pkt_free(p);

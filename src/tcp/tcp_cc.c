@@ -14,12 +14,28 @@ static void reno_init(struct ng_tcp_sock *c)
 	c->cwnd_acc = 0;
 }
 
-/* RFC 5681 3.1: slow start grows cwnd by min(acked, SMSS) per ACK (RFC 3465 L=1); congestion
- * avoidance by one SMSS per window's worth of bytes acknowledged (byte counting). */
+/*
+ * Slow start: cwnd grows by the bytes each ACK acknowledges, up to ssthresh (appropriate byte
+ * counting, RFC 3465, without its per-ACK limit L, as Linux counts the segments acked). RFC
+ * 5681's min(acked, SMSS) per ACK assumes an ACK every segment or two; a receiver that
+ * coalesces (GRO, a TAP's 64 KiB frames, our own one ACK per input batch) acknowledges dozens
+ * of segments at once, and slow start would then add a segment per dozens instead of doubling
+ * each round trip. The burst this allows is what the ACK itself released.
+ */
+uint32_t tcp_slow_start(struct ng_tcp_sock *c, uint32_t acked)
+{
+	uint32_t room = c->ssthresh - c->cwnd; /* called only below ssthresh */
+
+	c->cwnd += NG_MIN(acked, room);
+	return acked > room ? acked - room : 0;
+}
+
+/* RFC 5681 3.1: slow start (tcp_slow_start); congestion avoidance by one SMSS per window's
+ * worth of bytes acknowledged (byte counting). */
 static void reno_on_ack(struct ng_tcp_sock *c, uint32_t acked)
 {
 	if (c->cwnd < c->ssthresh) {
-		c->cwnd += NG_MIN(acked, c->snd_mss);
+		tcp_slow_start(c, acked);
 		return;
 	}
 	c->cwnd_acc += acked;

@@ -214,7 +214,7 @@ static void cubic_init(struct ng_tcp_sock *c)
 	store(c, &s);
 }
 
-/* Slow start below ssthresh (RFC 5681 with RFC 3465 L = 1), the curve above. RFC 9438 5.8: no
+/* Slow start below ssthresh (tcp_slow_start: byte counting), the curve above. RFC 9438 5.8: no
  * increase while the flow is application (or receive-window) limited, i.e. when what was in
  * flight before this ACK fell short of cwnd by more than a segment: the window would grow
  * without ever having been tested. */
@@ -223,7 +223,7 @@ static void cubic_on_ack(struct ng_tcp_sock *c, uint32_t acked)
 	struct tcp_cubic s;
 
 	if (c->cwnd < c->ssthresh) {
-		c->cwnd += NG_MIN(acked, c->snd_mss);
+		tcp_slow_start(c, acked);
 		return;
 	}
 	if ((uint64_t)tcp_flight(c) + acked + c->snd_mss < c->cwnd)

@@ -346,6 +346,9 @@ void tcp_keep_arm(struct ng_tcp_sock *c);
 void tcp_rtt_sample(struct ng_tcp_sock *c, uint64_t rtt_ns);
 
 /* ---- tcp_cc.c: congestion control behind a small interface ---- */
+/* Slow start on an ACK of ACKED bytes below ssthresh: cwnd grows by them, up to ssthresh.
+ * Returns the bytes left over beyond ssthresh. */
+uint32_t tcp_slow_start(struct ng_tcp_sock *c, uint32_t acked);
 struct tcp_cc_ops {
 	const char *name;
 	/* Connection established: set the initial window (RFC 5681 3.1 / RFC 6928). */

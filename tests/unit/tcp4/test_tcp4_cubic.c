@@ -318,6 +318,22 @@ static void test_ops_and_registry(void **state)
 	/* slow start: one MSS per ACK of a full segment */
 	c.cc->on_ack(&c, 1460);
 	assert_int_equal(c.cwnd, 14600 + 1460);
+	/* a stretch ACK (a coalescing receiver) of 10 segments grows it by 10, not 1 */
+	c.cc->on_ack(&c, 10 * 1460);
+	assert_int_equal(c.cwnd, 14600 + 11 * 1460);
+	/* never beyond ssthresh in slow start, with either algorithm */
+	c.ssthresh = 14600 + 12 * 1460;
+	c.cc->on_ack(&c, 10 * 1460);
+	assert_int_equal(c.cwnd, c.ssthresh);
+	c.cc = &tcp_cc_newreno;
+	c.cc->init(&c);
+	c.ssthresh = 14600 + 12 * 1460;
+	c.cc->on_ack(&c, 10 * 1460);
+	assert_int_equal(c.cwnd, 14600 + 10 * 1460);
+	c.cc->on_ack(&c, 10 * 1460);
+	assert_int_equal(c.cwnd, c.ssthresh);
+	c.cc = &tcp_cc_cubic;
+	c.cc->init(&c);
 	/* loss with 100 segments in flight */
 	c.cwnd = 146000;
 	c.snd_una = 1000;

@@ -9,10 +9,11 @@
  *            SYN is not lost to a device nobody configured yet (at most LINK_WAIT_NS: a TAP
  *            in a bridge has no address, and retransmission covers the rest);
  *   CONNECT  ng_tcp_connect; NG_TCP_EV_CONNECTED or an error follows;
- *   XFER     send the request head (and for --upload the file, read with pread() into the
- *            space ng_tcp_send_space() reports), and parse the response as it comes: status
- *            line, fields, then a body framed by Content-Length, chunked coding or the end of the
- *            stream (RFC 9112 6.3). Interim 1xx responses are skipped;
+ *   XFER     send the request head (and for --upload the file, pread() straight into the send
+ *            buffer: ng_http_out_pump), and parse the response as it comes (src/gw/http.c):
+ *            the head is gathered in c->head, then the body, framed by Content-Length, chunked
+ *            coding or the end of the stream (RFC 9112 6.3), is written to the file straight
+ *            from the receive buffer (ng_http_body_recv). Interim 1xx responses are skipped;
  *   LINGER   the response is complete (or failed): half-close and wait, bounded, until both
  *            FINs are through (TIME_WAIT or CLOSED), so the server sees an orderly end;
  *   DONE     stop the loop.
@@ -38,18 +39,16 @@
 #include <unistd.h>
 
 #include "gw/gw.h"
+#include "gw/http.h"
 #include "natgate/tcp.h"
 
 #define PROG         "ng-get"
-#define HEAD_MAX     16384        /* response head limit */
-#define SCRATCH      (256 * 1024) /* file reads and body reads go through this */
+#define HEAD_MAX     16384 /* response head limit */
 #define LINGER_NS    (3 * NG_NS_PER_SEC)
 #define LINK_POLL_NS (20 * NG_NS_PER_MS)
 #define LINK_WAIT_NS (3 * NG_NS_PER_SEC)
 
 enum phase { PH_LINK, PH_CONNECT, PH_XFER, PH_LINGER, PH_DONE };
-enum body_mode { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_TO_CLOSE };
-enum chunk_state { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER };
 
 struct client {
 	struct ng_app app;
@@ -71,21 +70,16 @@ struct client {
 	bool peer_eof;
 	/* request */
 	char req[1024];
-	size_t req_len, req_off;
-	uint64_t up_off, up_len;
+	uint64_t up_len;
+	struct ng_http_out out; /* the request head, then the upload file */
 	/* response */
 	char head[HEAD_MAX];
 	size_t head_len;
 	bool head_done;
-	int status;
-	enum body_mode mode;
-	uint64_t body_left, body_got;
+	struct ng_http_msg resp;
+	struct ng_http_body body;
 	bool keep_body; /* write the body to out_fd */
-	enum chunk_state ch;
-	char chline[256];
-	size_t chline_len;
 	bool complete;
-	char scratch[SCRATCH];
 };
 
 static void fail(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -162,7 +156,6 @@ static int parse_url(struct client *c, const char *url)
 /* Write all of DATA to the output file (if there is one). */
 static void out_write(struct client *c, const char *data, size_t n)
 {
-	c->body_got += n;
 	if (!c->keep_body || c->out_fd < 0)
 		return;
 	while (n > 0) {
@@ -179,226 +172,59 @@ static void out_write(struct client *c, const char *data, size_t n)
 	}
 }
 
+/* ng_http_body_recv's sink: body bytes, where they lie in the receive buffer, to the file. */
+static int out_sink(void *ctx, const char *data, size_t n)
+{
+	struct client *c = ctx;
+	out_write(c, data, n);
+	return c->fail ? -1 : 0;
+}
+
 /* ---------------------------------------------------------------- response parsing */
-
-static bool tok_eq(const char *s, size_t n, const char *lit)
-{
-	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
-/* Parse the response head c->head[0..n). Returns 0, or -1 (then failed). Sets the body mode
- * by RFC 9112 6.3: chunked wins over Content-Length; neither means "until the stream ends". */
-static int parse_head(struct client *c, size_t n)
-{
-	const char *p = c->head, *end = c->head + n;
-	const char *eol = memchr(p, '\n', n);
-	if (!eol || n < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' || p[9] < '1' ||
-	    p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9') {
-		fail(c, "malformed response from server");
-		return -1;
-	}
-	c->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	bool has_len = false, chunked = false;
-	uint64_t len = 0;
-	for (p = eol + 1; p < end; p = eol + 1) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			break;
-		const char *le = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-		if (le == p)
-			break;
-		const char *colon = memchr(p, ':', (size_t)(le - p));
-		if (!colon)
-			continue;
-		const char *v = colon + 1;
-		while (v < le && (*v == ' ' || *v == '\t'))
-			v++;
-		size_t vl = (size_t)(le - v);
-		while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-			vl--;
-		size_t nl = (size_t)(colon - p);
-		if (tok_eq(p, nl, "Content-Length")) {
-			uint64_t x = 0;
-			if (vl == 0 || vl > 19) {
-				fail(c, "bad Content-Length in response");
-				return -1;
-			}
-			for (size_t i = 0; i < vl; i++) {
-				if (v[i] < '0' || v[i] > '9') {
-					fail(c, "bad Content-Length in response");
-					return -1;
-				}
-				x = x * 10 + (uint64_t)(v[i] - '0');
-			}
-			has_len = true;
-			len = x;
-		} else if (tok_eq(p, nl, "Transfer-Encoding")) {
-			/* the last coding must be chunked for us to find the end */
-			chunked = vl >= 7 && strncasecmp(v + vl - 7, "chunked", 7) == 0;
-			if (!chunked) {
-				has_len = false;
-			}
-		}
-	}
-	if (c->status >= 100 && c->status < 200) {
-		c->mode = BODY_NONE; /* interim response: another head follows */
-	} else if (c->status == 204 || c->status == 304) {
-		c->mode = BODY_NONE;
-	} else if (chunked) {
-		c->mode = BODY_CHUNKED;
-		c->ch = CH_SIZE;
-		c->chline_len = 0;
-	} else if (has_len) {
-		c->mode = len ? BODY_LENGTH : BODY_NONE;
-		c->body_left = len;
-	} else {
-		c->mode = BODY_TO_CLOSE;
-	}
-	c->keep_body = c->status >= 200 && c->status < 300;
-	return 0;
-}
-
-/* Find the blank line that ends a head in B[0..N): the index after it, or 0. */
-static size_t head_end(const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (b[i] != '\n')
-			continue;
-		if (i + 1 < n && b[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < n && b[i + 1] == '\r' && b[i + 2] == '\n')
-			return i + 3;
-	}
-	return 0;
-}
 
 /* The response is over (successfully framed): judge it. */
 static void response_done(struct client *c)
 {
 	c->complete = true;
-	if (c->status < 200 || c->status > 299) {
-		const char *eol = memchr(c->head, '\n', c->head_len);
-		int n = eol ? (int)(eol - c->head) : 0;
-		if (n > 0 && c->head[n - 1] == '\r')
-			n--;
-		n = n > 13 ? n - 13 : 0;
-		fail(c, "HTTP %d%s%.*s", c->status, n ? " " : "", n, c->head + 13);
+	if (c->resp.status < 200 || c->resp.status > 299) {
+		int n = (int)c->resp.reason_len;
+		fail(c, "HTTP %d%s%.*s", c->resp.status, n ? " " : "", n, c->resp.reason);
 	}
 	if (c->phase < PH_LINGER)
 		c->phase = PH_LINGER;
 }
 
-/* Feed chunked-coded body bytes (RFC 9112 7.1). */
-static void chunked_feed(struct client *c, const char *d, size_t n)
+/* Take response head bytes from D[0..N) into c->head; once the head is whole, parse it (skipping
+ * interim 1xx heads) and set up the body's framing. Returns how many bytes of D belong to the
+ * head: the rest is body, left where it lies. */
+static size_t head_feed(struct client *c, const char *d, size_t n)
 {
-	while (n > 0 && !c->complete && !c->fail) {
-		if (c->ch == CH_DATA) {
-			size_t k = n < c->body_left ? n : (size_t)c->body_left;
-			out_write(c, d, k);
-			d += k;
-			n -= k;
-			c->body_left -= k;
-			if (c->body_left == 0)
-				c->ch = CH_DATA_END;
-			continue;
-		}
-		/* the other states read a line */
-		char ch = *d++;
-		n--;
-		if (ch != '\n') {
-			if (c->chline_len + 1 >= sizeof c->chline) {
-				fail(c, "malformed chunked body");
-				return;
-			}
-			c->chline[c->chline_len++] = ch;
-			continue;
-		}
-		size_t ll = c->chline_len;
-		if (ll && c->chline[ll - 1] == '\r')
-			ll--;
-		c->chline[ll] = 0;
-		c->chline_len = 0;
-		if (c->ch == CH_DATA_END) {
-			if (ll != 0) {
-				fail(c, "malformed chunked body");
-				return;
-			}
-			c->ch = CH_SIZE;
-		} else if (c->ch == CH_SIZE) {
-			char *e;
-			errno = 0;
-			unsigned long long sz = strtoull(c->chline, &e, 16);
-			if (e == c->chline || errno || (*e && *e != ';' && *e != ' ')) {
-				fail(c, "malformed chunked body");
-				return;
-			}
-			c->body_left = sz;
-			c->ch = sz ? CH_DATA : CH_TRAILER;
-		} else if (ll == 0) { /* CH_TRAILER: the blank line ends the message */
-			response_done(c);
-		}
+	size_t room = sizeof c->head - c->head_len;
+	size_t k = n < room ? n : room;
+	memcpy(c->head + c->head_len, d, k);
+	size_t old = c->head_len;
+	c->head_len += k;
+	size_t he = ng_http_head_end(c->head, c->head_len, old);
+	if (!he) {
+		if (c->head_len == sizeof c->head)
+			fail(c, "response head too large");
+		return k;
 	}
-}
-
-/* Feed bytes that follow the head. */
-static void body_feed(struct client *c, const char *d, size_t n)
-{
-	switch (c->mode) {
-	case BODY_LENGTH: {
-		size_t k = n < c->body_left ? n : (size_t)c->body_left;
-		out_write(c, d, k);
-		c->body_left -= k;
-		if (c->body_left == 0)
-			response_done(c);
-		break;
+	if (ng_http_parse_response(c->head, he, &c->resp) < 0) {
+		fail(c, "malformed response from server (%s)", c->resp.err);
+		return he - old;
 	}
-	case BODY_CHUNKED:
-		chunked_feed(c, d, n);
-		break;
-	case BODY_TO_CLOSE:
-		out_write(c, d, n);
-		break;
-	case BODY_NONE:
-		break;
+	if (c->resp.status < 200) {
+		c->head_len = 0; /* RFC 9110 15.2: skip interim responses */
+		return he - old;
 	}
-}
-
-/* Feed received bytes: head first (skipping interim 1xx heads), then the body. */
-static void feed(struct client *c, const char *d, size_t n)
-{
-	while (n > 0 && !c->complete && !c->fail) {
-		if (c->head_done) {
-			body_feed(c, d, n);
-			return;
-		}
-		size_t room = sizeof c->head - c->head_len;
-		size_t k = n < room ? n : room;
-		memcpy(c->head + c->head_len, d, k);
-		size_t old = c->head_len;
-		c->head_len += k;
-		size_t he = head_end(c->head, c->head_len);
-		if (!he) {
-			if (c->head_len == sizeof c->head) {
-				fail(c, "response head too large");
-				return;
-			}
-			return;
-		}
-		/* bytes of D past the head */
-		size_t used = he - old;
-		d += used;
-		n -= used;
-		if (parse_head(c, he) < 0)
-			return;
-		if (c->status >= 100 && c->status < 200) {
-			c->head_len = 0; /* RFC 9110 15.2: skip interim responses */
-			continue;
-		}
-		c->head_len = he;
-		c->head_done = true;
-		if (c->mode == BODY_NONE)
-			response_done(c);
-	}
+	c->head_len = he;
+	c->head_done = true;
+	ng_http_body_init(&c->body, ng_http_response_body(&c->resp, false), c->resp.content_length);
+	c->keep_body = c->resp.status >= 200 && c->resp.status < 300;
+	if (c->body.done)
+		response_done(c);
+	return he - old;
 }
 
 /* ---------------------------------------------------------------- the connection */
@@ -406,45 +232,41 @@ static void feed(struct client *c, const char *d, size_t n)
 /* Send what remains of the request head and the upload body, as far as space allows. */
 static void pump_request(struct client *c)
 {
-	while (!c->fail && c->req_off < c->req_len) {
-		long n = ng_tcp_send(c->s, c->req + c->req_off, c->req_len - c->req_off);
-		if (n < 0) {
-			fail(c, "send: %s", err_text((int)n));
-			return;
-		}
-		if (n == 0)
-			return; /* WRITABLE follows */
-		c->req_off += (size_t)n;
-	}
-	while (!c->fail && c->up_fd >= 0 && c->up_off < c->up_len) {
-		/* with no space we still offer a byte: the short send promises WRITABLE */
-		size_t space = ng_tcp_send_space(c->s);
-		size_t want = space == 0 ? 1 : space < SCRATCH ? space : SCRATCH;
-		uint64_t left = c->up_len - c->up_off;
-		if (want > left)
-			want = (size_t)left;
-		ssize_t got = pread(c->up_fd, c->scratch, want, (off_t)c->up_off);
-		if (got <= 0) {
-			fail(c, "reading %s: %s", c->upload_path,
-			     got < 0 ? strerror(errno) : "file shrank");
-			return;
-		}
-		long n = ng_tcp_send(c->s, c->scratch, (size_t)got);
-		if (n < 0) {
-			fail(c, "send: %s", err_text((int)n));
-			return;
-		}
-		c->up_off += (uint64_t)n;
-		if (n < got)
-			return;
-	}
+	if (c->fail || ng_http_out_pump(&c->out, c->s) >= 0)
+		return;
+	if (c->out.err)
+		fail(c, "send: %s", err_text(c->out.err));
+	else
+		fail(c, "reading %s: %s", c->upload_path,
+		     c->out.file_errno ? strerror(c->out.file_errno) : "file shrank");
 }
 
-/* Read whatever is ready. */
+/* Read whatever is ready: the head into c->head, the body straight from the receive buffer. */
 static void pull_response(struct client *c)
 {
-	while (!c->peer_eof) {
-		long n = ng_tcp_recv(c->s, c->scratch, sizeof c->scratch);
+	while (!c->peer_eof && !c->complete && !c->fail) {
+		if (c->head_done) {
+			int r = ng_http_body_recv(&c->body, c->s, out_sink, c);
+			if (r == 0)
+				return;
+			if (r == NG_HTTP_DONE) {
+				response_done(c); /* a close that ends the body is seen below */
+			} else if (r == NG_HTTP_EOF) {
+				c->peer_eof = true;
+				fail(c, "connection closed after %" PRIu64 " body bytes%s",
+				     c->body.got,
+				     c->body.mode == NG_HTTP_BODY_LENGTH
+				         ? " (Content-Length not met)"
+				         : "");
+			} else if (r == -NG_EBADMSG) {
+				fail(c, "malformed chunked body (%s)", c->body.err);
+			} else if (!c->fail) {
+				fail(c, "%s", err_text(r));
+			}
+			break;
+		}
+		const void *p;
+		long n = ng_tcp_recv_peek(c->s, &p);
 		if (n == -NG_EAGAIN)
 			return;
 		if (n < 0) {
@@ -453,22 +275,26 @@ static void pull_response(struct client *c)
 		}
 		if (n == 0) {
 			c->peer_eof = true;
-			if (c->complete || c->fail)
-				return;
-			if (c->head_done && c->mode == BODY_TO_CLOSE) {
-				response_done(c); /* RFC 9112 6.3 item 8: the close ends the body */
-			} else if (!c->head_done) {
-				fail(c, "connection closed before a response");
-			} else {
-				fail(c, "connection closed after %" PRIu64 " body bytes%s",
-				     c->body_got,
-				     c->mode == BODY_LENGTH ? " (Content-Length not met)" : "");
-			}
+			fail(c, "connection closed before a response");
 			return;
 		}
-		if (!c->complete && !c->fail)
-			feed(c, c->scratch, (size_t)n);
-		/* bytes after a complete response are read and dropped */
+		ng_tcp_recv_consume(c->s, head_feed(c, p, (size_t)n));
+	}
+	/* bytes after a complete response (or a failed one) are read and dropped */
+	while (!c->peer_eof) {
+		const void *p;
+		long n = ng_tcp_recv_peek(c->s, &p);
+		if (n == -NG_EAGAIN)
+			return;
+		if (n < 0) {
+			fail(c, "%s", err_text((int)n));
+			return;
+		}
+		if (n == 0) {
+			c->peer_eof = true;
+			return;
+		}
+		ng_tcp_recv_consume(c->s, (size_t)n);
 	}
 }
 
@@ -596,20 +422,6 @@ static void usage(FILE *f)
 	    ng_app_usage());
 }
 
-static int parse_num(const char *opt, const char *v, unsigned long long min, unsigned long long max,
-                     unsigned long long *out)
-{
-	char *e;
-	errno = 0;
-	unsigned long long x = v ? strtoull(v, &e, 10) : 0;
-	if (!v || !*v || *e || errno || x > max || v[0] == '-' || x < min) {
-		fprintf(stderr, PROG ": %s needs a number from %llu to %llu\n", opt, min, max);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct client cl; /* large (the buffers): not on the stack */
@@ -641,15 +453,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(o, "--upload") && val) {
 			c->upload_path = val;
 		} else if (!strcmp(o, "--timeout")) {
-			if (parse_num(o, val, 1, 86400, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 1, 86400, &v) < 0)
 				return 2;
 			c->timeout_ns = v * NG_NS_PER_SEC;
 		} else if (!strcmp(o, "--sndbuf")) {
-			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			c->opts.sndbuf = (uint32_t)v;
 		} else if (!strcmp(o, "--rcvbuf")) {
-			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			c->opts.rcvbuf = (uint32_t)v;
 		} else if (o[0] != '-' && !url) {
@@ -705,7 +517,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": URL too long\n");
 		return 2;
 	}
-	c->req_len = (size_t)n;
+	c->out.head = c->req;
+	c->out.head_len = (size_t)n;
+	c->out.fd = c->up_fd;
+	c->out.end = c->up_len;
 	int started = ng_app_start(&c->app);
 	if (started < 0)
 		return started == -2 ? 2 : 1; /* -2: a usage error, message printed */
@@ -732,11 +547,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", c->why);
 		return 1;
 	}
-	if (c->upload_path && c->up_off != c->up_len) {
+	if (c->upload_path && c->out.off != c->up_len) {
 		fprintf(stderr,
 		        PROG ": server answered before the upload was sent (%" PRIu64 " of %" PRIu64
 		             " bytes)\n",
-		        c->up_off, c->up_len);
+		        c->out.off, c->up_len);
 		return 1;
 	}
 	return 0;

@@ -7,15 +7,18 @@
  * struct conn driven by ng_tcp events: READABLE feeds the request parser, WRITABLE lets the
  * response go on. A connection moves through three phases:
  *
- *   HEAD  reading the request head (at most HEAD_MAX bytes, else 431) into c->in;
- *   BODY  consuming a Content-Length body: written to a temporary file for PUT (renamed into
- *         place when complete), discarded for any other method, and for PUT too when the
- *         environment has NG_HTTPD_PUT_DISCARD=1 (benchmarks: the peers' servers discard
- *         uploads, so a disk write would not compare like with like);
+ *   HEAD  reading the request head (at most HEAD_MAX bytes, else 431) into c->in; it is parsed
+ *         by src/gw/http.c (ng_http_parse_request);
+ *   BODY  consuming a Content-Length body, straight from the receive buffer once what sits in
+ *         c->in is used up (ng_http_body_recv: ng_tcp_recv_peek / ng_tcp_recv_consume, so the
+ *         bytes are copied once, by the kernel's write()): written to a temporary file for PUT
+ *         (renamed into place when complete), discarded for any other method, and for PUT too
+ *         when the environment has NG_HTTPD_PUT_DISCARD=1 (benchmarks: the peers' servers
+ *         discard uploads, so a disk write would not compare like with like);
  *   SEND  sending the response head from c->out, then the file, read with pread() straight
- *         into the connection's send buffer (ng_tcp_send_reserve / ng_tcp_send_commit: the
- *         file's bytes are copied once, by the kernel; back-pressure: no space to reserve
- *         means "wait for NG_TCP_EV_WRITABLE").
+ *         into the connection's send buffer (ng_http_out_pump: ng_tcp_send_reserve /
+ *         ng_tcp_send_commit; back-pressure: no space to reserve means "wait for
+ *         NG_TCP_EV_WRITABLE").
  *
  * After SEND a keep-alive connection returns to HEAD (pipelined requests already in c->in are
  * served next); otherwise it is closed in order (FIN after the queued response). While a
@@ -48,17 +51,16 @@
 #include <unistd.h>
 
 #include "gw/gw.h"
+#include "gw/http.h"
 #include "natgate/tcp.h"
 
 #define PROG           "ng-httpd"
 #define HEAD_MAX       8192          /* request head limit (RFC 9110 leaves it to the server) */
 #define OUT_MAX        1024          /* response heads and short bodies */
-#define SCRATCH        (256 * 1024)  /* request bodies are read through this */
 #define SERVICE_ROUNDS 64            /* requests served per event before yielding to the loop */
 #define SCAN_NS        NG_NS_PER_SEC /* idle scan period */
 
 enum phase { PH_HEAD, PH_BODY, PH_SEND };
-enum method { M_OTHER, M_GET, M_HEAD, M_PUT, M_POST };
 
 struct server;
 
@@ -76,18 +78,16 @@ struct conn {
 	char in[HEAD_MAX];
 	size_t in_len;
 	/* request being served */
-	enum method method;
+	enum ng_http_method method;
 	int status; /* final status decided while reading the body */
-	uint64_t body_left;
+	struct ng_http_body body;
 	int put_dir;      /* directory fd of a PUT target, -1 if none */
 	int put_fd;       /* temporary file the PUT body goes into, -1 if none */
 	char put_tmp[64]; /* its name in put_dir */
 	char put_name[NAME_MAX + 1];
 	/* response */
 	char out[OUT_MAX];
-	size_t out_len, out_off;
-	int file; /* file being sent, -1 if none */
-	uint64_t foff, fend;
+	struct ng_http_out o; /* c->out, then the file o.fd (-1 if none) */
 };
 
 struct server {
@@ -107,7 +107,6 @@ struct server {
 	unsigned long long accepted, refused, requests, bytes_in, bytes_out, idle_closed;
 	unsigned put_seq;
 	bool put_discard; /* NG_HTTPD_PUT_DISCARD=1: PUT bodies are counted, not stored */
-	char scratch[SCRATCH];
 };
 
 static volatile sig_atomic_t report_flag;
@@ -162,9 +161,9 @@ static void conn_kill(struct conn *c, bool abort)
 
 static void conn_release_files(struct conn *c)
 {
-	if (c->file >= 0)
-		close(c->file);
-	c->file = -1;
+	if (c->o.fd >= 0)
+		close(c->o.fd);
+	c->o.fd = -1;
 	if (c->put_fd >= 0) {
 		close(c->put_fd);
 		unlinkat(c->put_dir, c->put_tmp, 0); /* an unfinished upload leaves nothing */
@@ -204,30 +203,6 @@ static void reap(struct server *srv)
 }
 
 /* ---------------------------------------------------------------- request parsing */
-
-static bool tok_eq(const char *s, size_t n, const char *lit)
-{
-	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
-/* Is TOK one of the comma-separated tokens of the field value V[0..N)? (RFC 9110 5.6.1) */
-static bool has_token(const char *v, size_t n, const char *tok)
-{
-	size_t i = 0;
-	while (i < n) {
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		size_t b = i;
-		while (i < n && v[i] != ',')
-			i++;
-		size_t e = i;
-		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e > b && tok_eq(v + b, e - b, tok))
-			return true;
-	}
-	return false;
-}
 
 static int hexval(char ch)
 {
@@ -297,171 +272,56 @@ static int target_to_path(const char *t, size_t n, char *out, size_t cap)
 
 /* Parsed request head. */
 struct req {
-	enum method method;
-	int minor; /* HTTP/1.minor */
-	bool keepalive, expect100, chunked, has_len, dir_slash;
+	struct ng_http_msg m;
+	bool dir_slash;
 	bool path_bad; /* bad target, ".." or NUL: 400 once the body is skipped */
-	uint64_t content_length;
 	char path[PATH_MAX];
 };
 
-/* Parse the request head H[0..N) (N includes the blank line). Lines end in CRLF or a bare LF (RFC
- * 9112 2.2 allows accepting the latter). Returns 0, or the status to answer with. */
+/* Parse the request head H[0..N) (N includes the blank line) with ng_http_parse_request and map
+ * its target to a path. Returns 0, or the status to answer with. */
 static int parse_head(const char *h, size_t n, struct req *r)
 {
-	memset(r, 0, sizeof *r);
-	const char *end = h + n, *p = h;
-	/* RFC 9112 2.2: ignore at least one empty line before the request line */
-	while (p < end && (*p == '\r' || *p == '\n'))
-		p++;
-	const char *eol = memchr(p, '\n', (size_t)(end - p));
-	if (!eol)
-		return 400;
-	const char *le = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-	/* request-line = method SP request-target SP HTTP-version (RFC 9112 3) */
-	const char *sp1 = memchr(p, ' ', (size_t)(le - p));
-	if (!sp1 || sp1 == p)
-		return 400;
-	const char *tg = sp1 + 1;
-	const char *sp2 = memchr(tg, ' ', (size_t)(le - tg));
-	if (!sp2 || sp2 == tg)
-		return 400;
-	const char *ver = sp2 + 1;
-	if (le - ver != 8 || strncmp(ver, "HTTP/1.", 7) != 0 || ver[7] < '0' || ver[7] > '9')
-		return le - ver == 8 && strncmp(ver, "HTTP/", 5) == 0 ? 505 : 400;
-	size_t ml = (size_t)(sp1 - p);
-	r->method = tok_eq(p, ml, "GET")    ? M_GET
-	            : tok_eq(p, ml, "HEAD") ? M_HEAD
-	            : tok_eq(p, ml, "PUT")  ? M_PUT
-	            : tok_eq(p, ml, "POST") ? M_POST
-	                                    : M_OTHER;
-	r->minor = ver[7] - '0';
-	r->keepalive = r->minor >= 1;
+	int code = ng_http_parse_request(h, n, &r->m);
+	if (code)
+		return code;
 	/* a bad target still lets us read the fields, so that its body can be skipped */
-	r->path_bad = target_to_path(tg, (size_t)(sp2 - tg), r->path, sizeof r->path) < 0;
-	r->dir_slash = sp2[-1] == '/';
-	/* header fields: name ":" OWS value OWS */
-	for (p = eol + 1; p < end; p = eol + 1) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			break;
-		le = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-		if (le == p)
-			break; /* the blank line */
-		if (*p == ' ' || *p == '\t')
-			return 400; /* obsolete line folding: RFC 9112 5.2 lets us reject it */
-		const char *colon = memchr(p, ':', (size_t)(le - p));
-		if (!colon || colon == p || colon[-1] == ' ' || colon[-1] == '\t')
-			return 400; /* RFC 9112 5.1: no space before the colon */
-		const char *v = colon + 1;
-		while (v < le && (*v == ' ' || *v == '\t'))
-			v++;
-		size_t nl = (size_t)(colon - p), vl = (size_t)(le - v);
-		while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-			vl--;
-		if (tok_eq(p, nl, "Content-Length")) {
-			uint64_t cl = 0;
-			if (vl == 0 || vl > 19)
-				return 400;
-			for (size_t i = 0; i < vl; i++) {
-				if (v[i] < '0' || v[i] > '9')
-					return 400;
-				cl = cl * 10 + (uint64_t)(v[i] - '0');
-			}
-			if (r->has_len && r->content_length != cl)
-				return 400; /* RFC 9112 6.3: differing lengths are an error */
-			r->has_len = true;
-			r->content_length = cl;
-		} else if (tok_eq(p, nl, "Transfer-Encoding")) {
-			r->chunked = true; /* any coding: we only take Content-Length bodies */
-		} else if (tok_eq(p, nl, "Connection")) {
-			if (has_token(v, vl, "close"))
-				r->keepalive = false;
-			else if (has_token(v, vl, "keep-alive"))
-				r->keepalive = true;
-		} else if (tok_eq(p, nl, "Expect")) {
-			if (has_token(v, vl, "100-continue"))
-				r->expect100 = true;
-		}
-	}
-	return 0;
-}
-
-/* Where the request head ends in B[0..N): the index after the blank line, or 0. FROM is where the
- * previous search stopped. */
-static size_t head_end(const char *b, size_t n, size_t from)
-{
-	for (size_t i = from > 3 ? from - 3 : 0; i < n; i++) {
-		if (b[i] != '\n')
-			continue;
-		if (i + 1 < n && b[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < n && b[i + 1] == '\r' && b[i + 2] == '\n')
-			return i + 3;
-	}
+	r->path_bad = target_to_path(r->m.target, r->m.target_len, r->path, sizeof r->path) < 0;
+	r->dir_slash = r->m.target[r->m.target_len - 1] == '/';
 	return 0;
 }
 
 /* ---------------------------------------------------------------- responses */
 
-static const char *reason(int code)
-{
-	switch (code) {
-	case 100:
-		return "Continue";
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 408:
-		return "Request Timeout";
-	case 411:
-		return "Length Required";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 500:
-		return "Internal Server Error";
-	case 505:
-		return "HTTP Version Not Supported";
-	default:
-		return "Unknown";
-	}
-}
-
 /* Queue the response head (and BODY, a short text, unless this is HEAD) in c->out. A file body
- * follows from c->file when set. Every response carries Content-Length (RFC 9112 6.3 lets the
+ * follows from c->o.fd when set. Every response carries Content-Length (RFC 9112 6.3 lets the
  * client find the end of it without a close). */
 static void respond(struct conn *c, int code, uint64_t clen, const char *body)
 {
-	const char *ctype = c->file >= 0 ? "application/octet-stream" : "text/plain";
+	const char *ctype = c->o.fd >= 0 ? "application/octet-stream" : "text/plain";
 	if (body)
 		clen = strlen(body);
 	int n = snprintf(c->out, sizeof c->out,
 	                 "HTTP/1.1 %d %s\r\nServer: " PROG "\r\nContent-Type: %s\r\n"
 	                 "Content-Length: %" PRIu64 "\r\n%sConnection: %s\r\n\r\n",
-	                 code, reason(code), ctype, clen,
+	                 code, ng_http_reason(code), ctype, clen,
 	                 code == 405 ? "Allow: GET, HEAD, PUT, POST\r\n" : "",
 	                 c->keepalive ? "keep-alive" : "close");
 	size_t len = (size_t)n;
-	if (body && c->method != M_HEAD && len + strlen(body) < sizeof c->out) {
+	if (body && c->method != NG_HTTP_HEAD && len + strlen(body) < sizeof c->out) {
 		memcpy(c->out + len, body, strlen(body));
 		len += strlen(body);
 	}
-	c->out_len = len;
-	c->out_off = 0;
+	c->o.head = c->out;
+	c->o.head_len = len;
+	c->o.head_off = 0;
 	c->phase = PH_SEND;
 }
 
 static void respond_error(struct conn *c, int code)
 {
 	char body[64];
-	snprintf(body, sizeof body, "%d %s\n", code, reason(code));
+	snprintf(body, sizeof body, "%d %s\n", code, ng_http_reason(code));
 	respond(c, code, 0, body);
 }
 
@@ -490,13 +350,13 @@ static void start_get(struct conn *c, struct req *r)
 		respond_error(c, 403);
 		return;
 	}
-	c->file = fd;
-	c->foff = 0;
-	c->fend = (uint64_t)sb.st_size;
-	respond(c, 200, c->fend, NULL);
-	if (c->method == M_HEAD) {
-		close(c->file);
-		c->file = -1;
+	c->o.fd = fd;
+	c->o.off = 0;
+	c->o.end = (uint64_t)sb.st_size;
+	respond(c, 200, c->o.end, NULL);
+	if (c->method == NG_HTTP_HEAD) {
+		close(c->o.fd);
+		c->o.fd = -1;
 	}
 }
 
@@ -557,9 +417,9 @@ static void handle_head(struct conn *c, size_t hlen)
 {
 	struct req r;
 	int code = parse_head(c->in, hlen, &r);
-	c->method = code ? M_OTHER : r.method;
-	c->keepalive = code ? false : r.keepalive;
-	c->body_left = 0;
+	c->method = code ? NG_HTTP_OTHER : r.m.method;
+	c->keepalive = code ? false : r.m.keepalive;
+	ng_http_body_init(&c->body, NG_HTTP_BODY_NONE, 0);
 	c->status = 200;
 	/* drop the head, keep what follows (the body or pipelined requests) */
 	memmove(c->in, c->in + hlen, c->in_len - hlen);
@@ -569,28 +429,30 @@ static void handle_head(struct conn *c, size_t hlen)
 		respond_error(c, code);
 		return;
 	}
-	if (r.chunked) {
-		/* RFC 9112 6.3: we cannot find the end of this body; answer and close */
+	if (r.m.has_te) {
+		/* we take Content-Length bodies only, so we cannot find the end of this one (RFC
+		 * 9112 6.3): 411 asks for a length instead of chunked coding, 501 refuses a coding
+		 * we do not know (RFC 9112 6.1); either way answer and close */
+		c->keepalive = false;
+		respond_error(c, r.m.chunked ? 411 : 501);
+		return;
+	}
+	ng_http_body_init(&c->body, NG_HTTP_BODY_LENGTH, r.m.content_length);
+	if (r.m.method == NG_HTTP_PUT && !r.m.has_len) {
 		c->keepalive = false;
 		respond_error(c, 411);
 		return;
 	}
-	c->body_left = r.content_length;
-	if (r.method == M_PUT && !r.has_len) {
-		c->keepalive = false;
-		respond_error(c, 411);
-		return;
-	}
-	switch (r.path_bad ? M_OTHER : r.method) {
-	case M_GET:
-	case M_HEAD:
-		if (c->body_left == 0) {
+	switch (r.path_bad ? NG_HTTP_OTHER : r.m.method) {
+	case NG_HTTP_GET:
+	case NG_HTTP_HEAD:
+		if (c->body.done) {
 			start_get(c, &r);
 			return;
 		}
 		c->status = 400; /* RFC 9110 9.3.1: a GET body has no meaning; refuse it */
 		break;
-	case M_PUT:
+	case NG_HTTP_PUT:
 		c->status = 200;
 		if (c->srv->put_discard)
 			break; /* counted and dropped like a POST body, answered as a stored one */
@@ -598,111 +460,71 @@ static void handle_head(struct conn *c, size_t hlen)
 		if (code)
 			c->status = code;
 		break;
-	case M_POST:
+	case NG_HTTP_POST:
 		c->status = 200;
 		break;
 	default:
 		c->status = r.path_bad ? 400 : 405;
 		break;
 	}
-	if (c->body_left == 0) {
+	if (c->body.done) {
 		finish_body(c);
 		return;
 	}
-	if (r.expect100 && c->status != 200) {
+	if (r.m.expect100 && c->status != 200) {
 		/* RFC 9110 10.1.1: a final status instead of 100, then close rather than read on */
 		c->keepalive = false;
-		c->body_left = 0;
+		ng_http_body_init(&c->body, NG_HTTP_BODY_NONE, 0);
 		respond_error(c, c->status);
 		return;
 	}
-	if (r.expect100) {
+	if (r.m.expect100) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 		memcpy(c->out, cont, sizeof cont - 1);
-		c->out_len = sizeof cont - 1;
-		c->out_off = 0;
+		c->o.head = c->out;
+		c->o.head_len = sizeof cont - 1;
+		c->o.head_off = 0;
 	}
 	c->phase = PH_BODY;
 }
 
 /* ---------------------------------------------------------------- the connection engine */
 
-/* Send what is pending in c->out. Returns true when all of it went, false on a short send (WRITABLE
- * follows) or an error (the connection is then dead). */
-static bool flush_out(struct conn *c)
-{
-	while (c->out_off < c->out_len) {
-		long n = ng_tcp_send(c->s, c->out + c->out_off, c->out_len - c->out_off);
-		if (n < 0) {
-			conn_kill(c, true);
-			return false;
-		}
-		if (n == 0)
-			return false;
-		c->out_off += (size_t)n;
-		c->srv->bytes_out += (uint64_t)n;
-	}
-	c->out_off = c->out_len = 0;
-	return true;
-}
-
-/* Move the response along: the rest of the head, then as much of the file as the send buffer takes,
- * pread() straight into the send buffer (ng_tcp_send_reserve / _commit: no copy of ours). The head
- * and the first file bytes are committed together so that a small response is a single segment.
- * Returns true when the response is complete. */
+/* Move the response along: the rest of c->out, then as much of the file as the send buffer
+ * takes, pread() straight into it (ng_http_out_pump). Returns true when all of it is queued,
+ * false when the buffer is full (NG_TCP_EV_WRITABLE follows) or the connection died. */
 static bool pump_response(struct conn *c)
 {
-	struct server *srv = c->srv;
-	if (c->file < 0)
-		return flush_out(c);
-	while (c->out_off < c->out_len || c->foff < c->fend) {
-		size_t room;
-		uint8_t *p = ng_tcp_send_reserve(c->s, &room);
-		if (!p) {
-			/* a full buffer (NG_TCP_EV_WRITABLE follows) or a connection that can no
-			 * longer send: ng_tcp_send tells which */
-			if (ng_tcp_send(c->s, c->out, 0) < 0)
-				conn_kill(c, true);
-			return false;
-		}
-		size_t pend = c->out_len - c->out_off;
-		size_t hn = pend < room ? pend : room;
-		memcpy(p, c->out + c->out_off, hn);
-		uint64_t left = c->fend - c->foff;
-		size_t fl = room - hn < left ? room - hn : (size_t)left;
-		ssize_t got = 0;
-		if (fl > 0) {
-			got = pread(c->file, p + hn, fl, (off_t)c->foff);
-			if (got <= 0) {
-				/* the file shrank or failed under us: the promised length cannot be
-				 * kept, so the connection must end abnormally */
-				fprintf(stderr, PROG ": read error on a response file: %s\n",
-				        got < 0 ? strerror(errno) : "unexpected end of file");
-				conn_kill(c, true);
-				return false;
-			}
-		}
-		if (ng_tcp_send_commit(c->s, hn + (size_t)got) < 0) {
-			conn_kill(c, true);
-			return false;
-		}
-		c->out_off += hn;
-		c->foff += (uint64_t)got;
-		srv->bytes_out += hn + (uint64_t)got;
+	uint64_t before = c->o.sent;
+	int r = ng_http_out_pump(&c->o, c->s);
+	c->srv->bytes_out += c->o.sent - before;
+	if (r < 0) {
+		/* a file that shrank or failed under us cannot keep the promised length, so the
+		 * connection must end abnormally, as it must when it can no longer send */
+		if (!c->o.err)
+			fprintf(stderr, PROG ": read error on a response file: %s\n",
+			        c->o.file_errno ? strerror(c->o.file_errno)
+			                        : "unexpected end of file");
+		conn_kill(c, true);
+		return false;
 	}
-	c->out_off = c->out_len = 0;
-	close(c->file);
-	c->file = -1;
+	if (r == 0)
+		return false;
+	c->o.head_len = c->o.head_off = 0;
+	if (c->o.fd >= 0)
+		close(c->o.fd);
+	c->o.fd = -1;
 	return true;
 }
 
-/* Consume body bytes from DATA: into the PUT file, or nowhere. */
-static void take_body(struct conn *c, const char *data, size_t n)
+/* ng_http_body_recv's sink: body bytes, where they lie, into the PUT file or nowhere. A failed
+ * write keeps the body being read (answered 500 after it). */
+static int take_body(void *ctx, const char *data, size_t n)
 {
-	c->body_left -= n;
+	struct conn *c = ctx;
 	c->srv->bytes_in += n;
 	if (c->put_fd < 0 || c->status != 200)
-		return;
+		return 0;
 	while (n > 0) {
 		ssize_t w = write(c->put_fd, data, n);
 		if (w < 0 && errno == EINTR)
@@ -711,37 +533,33 @@ static void take_body(struct conn *c, const char *data, size_t n)
 			fprintf(stderr, PROG ": writing %s: %s\n", c->put_name,
 			        w < 0 ? strerror(errno) : "short write");
 			c->status = 500; /* keep reading the body, then answer 500 */
-			return;
+			return 0;
 		}
 		data += w;
 		n -= (size_t)w;
 	}
+	return 0;
 }
 
-/* Read the body: what already sits in c->in, then straight from the socket. Returns true when the
- * body is complete, false when more must arrive (or the connection died). */
+/* Read the body: what already sits in c->in, then straight from the socket's receive buffer.
+ * Returns true when the body is complete, false when more must arrive (or the connection died). */
 static bool read_body(struct conn *c)
 {
-	struct server *srv = c->srv;
-	if (c->in_len > 0) {
-		size_t n = c->in_len < c->body_left ? c->in_len : (size_t)c->body_left;
-		take_body(c, c->in, n);
-		memmove(c->in, c->in + n, c->in_len - n);
-		c->in_len -= n;
+	if (c->in_len > 0 && !c->body.done) {
+		size_t off, len;
+		long k = ng_http_body_feed(&c->body, c->in, c->in_len, &off, &len);
+		take_body(c, c->in + off, len);
+		memmove(c->in, c->in + k, c->in_len - (size_t)k);
+		c->in_len -= (size_t)k;
 	}
-	while (c->body_left > 0) {
-		size_t want = c->body_left < SCRATCH ? (size_t)c->body_left : SCRATCH;
-		long n = ng_tcp_recv(c->s, srv->scratch, want);
-		if (n == -NG_EAGAIN)
-			return false;
-		if (n <= 0) {
-			/* the peer ended the stream inside the body, or the connection failed */
-			conn_kill(c, n < 0);
-			return false;
-		}
-		take_body(c, srv->scratch, (size_t)n);
+	int r = ng_http_body_recv(&c->body, c->s, take_body, c);
+	if (r == NG_HTTP_DONE)
+		return true;
+	if (r != 0) {
+		/* the peer ended the stream inside the body, or the connection failed */
+		conn_kill(c, r != NG_HTTP_EOF);
 	}
-	return true;
+	return false;
 }
 
 /* Read more of a request head into c->in. Returns 1 when bytes arrived, 0 if nothing is ready, -1
@@ -785,11 +603,11 @@ static void service(struct conn *c)
 		}
 		switch (c->phase) {
 		case PH_HEAD: {
-			size_t hlen = head_end(c->in, c->in_len, scanned);
+			size_t hlen = ng_http_head_end(c->in, c->in_len, scanned);
 			if (hlen == 0) {
 				scanned = c->in_len;
 				if (c->in_len == sizeof c->in) {
-					c->method = M_OTHER;
+					c->method = NG_HTTP_OTHER;
 					c->keepalive = false;
 					c->in_len = 0;
 					respond_error(c, 431);
@@ -811,7 +629,7 @@ static void service(struct conn *c)
 			break;
 		}
 		case PH_BODY:
-			if (!flush_out(c) || !read_body(c))
+			if (!pump_response(c) || !read_body(c))
 				return;
 			finish_body(c);
 			break;
@@ -854,7 +672,7 @@ static void on_accept(struct ng_tcp_sock *l, void *ctx, struct ng_tcp_sock *chil
 	}
 	c->srv = srv;
 	c->s = child;
-	c->file = c->put_fd = c->put_dir = -1;
+	c->o.fd = c->put_fd = c->put_dir = -1;
 	c->phase = PH_HEAD;
 	c->last_active = ng_stack_now(srv->app.st);
 	c->next = srv->conns;
@@ -930,23 +748,9 @@ static void usage(FILE *f)
 	        ng_app_usage());
 }
 
-static int parse_num(const char *opt, const char *v, unsigned long long min, unsigned long long max,
-                     unsigned long long *out)
-{
-	char *e;
-	errno = 0;
-	unsigned long long x = v ? strtoull(v, &e, 10) : 0;
-	if (!v || !*v || *e || errno || x > max || v[0] == '-' || x < min) {
-		fprintf(stderr, PROG ": %s needs a number from %llu to %llu\n", opt, min, max);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static struct server srv; /* large (the scratch buffer): not on the stack */
+	static struct server srv;
 	unsigned long long v;
 	ng_app_init(&srv.app, PROG);
 	srv.idle_ns = 60 * NG_NS_PER_SEC;
@@ -977,27 +781,27 @@ int main(int argc, char **argv)
 		} else if (!strcmp(o, "--root") && val) {
 			srv.root = val;
 		} else if (!strcmp(o, "--port")) {
-			if (parse_num(o, val, 1, 65535, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 1, 65535, &v) < 0)
 				return 2;
 			srv.port = (uint16_t)v;
 		} else if (!strcmp(o, "--idle")) {
-			if (parse_num(o, val, 0, 86400, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 0, 86400, &v) < 0)
 				return 2;
 			srv.idle_ns = v * NG_NS_PER_SEC;
 		} else if (!strcmp(o, "--max-conns")) {
-			if (parse_num(o, val, 1, 1000000, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 1, 1000000, &v) < 0)
 				return 2;
 			srv.max_conns = (unsigned)v;
 		} else if (!strcmp(o, "--backlog")) {
-			if (parse_num(o, val, 1, 65535, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 1, 65535, &v) < 0)
 				return 2;
 			srv.backlog = (unsigned)v;
 		} else if (!strcmp(o, "--sndbuf")) {
-			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			srv.opts.sndbuf = (uint32_t)v;
 		} else if (!strcmp(o, "--rcvbuf")) {
-			if (parse_num(o, val, 0, 1u << 30, &v) < 0)
+			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
 				return 2;
 			srv.opts.rcvbuf = (uint32_t)v;
 		} else {

@@ -241,16 +241,19 @@ static void pump_request(struct client *c)
 		     c->out.file_errno ? strerror(c->out.file_errno) : "file shrank");
 }
 
-/* Read whatever is ready: the head into c->head, the body straight from the receive buffer. */
+/* Read whatever is ready: the head into c->head, the body straight from the receive buffer, and
+ * whatever follows a complete (or failed) response is read and dropped. */
 static void pull_response(struct client *c)
 {
-	while (!c->peer_eof && !c->complete && !c->fail) {
-		if (c->head_done) {
+	while (!c->peer_eof) {
+		bool active = !c->complete && !c->fail;
+		if (active && c->head_done) {
 			int r = ng_http_body_recv(&c->body, c->s, out_sink, c);
 			if (r == 0)
 				return;
 			if (r == NG_HTTP_DONE) {
-				response_done(c); /* a close that ends the body is seen below */
+				response_done(
+				    c); /* a close that ends the body is seen next round */
 			} else if (r == NG_HTTP_EOF) {
 				c->peer_eof = true;
 				fail(c, "connection closed after %" PRIu64 " body bytes%s",
@@ -263,7 +266,7 @@ static void pull_response(struct client *c)
 			} else if (!c->fail) {
 				fail(c, "%s", err_text(r));
 			}
-			break;
+			continue;
 		}
 		const void *p;
 		long n = ng_tcp_recv_peek(c->s, &p);
@@ -275,26 +278,11 @@ static void pull_response(struct client *c)
 		}
 		if (n == 0) {
 			c->peer_eof = true;
-			fail(c, "connection closed before a response");
+			if (active)
+				fail(c, "connection closed before a response");
 			return;
 		}
-		ng_tcp_recv_consume(c->s, head_feed(c, p, (size_t)n));
-	}
-	/* bytes after a complete response (or a failed one) are read and dropped */
-	while (!c->peer_eof) {
-		const void *p;
-		long n = ng_tcp_recv_peek(c->s, &p);
-		if (n == -NG_EAGAIN)
-			return;
-		if (n < 0) {
-			fail(c, "%s", err_text((int)n));
-			return;
-		}
-		if (n == 0) {
-			c->peer_eof = true;
-			return;
-		}
-		ng_tcp_recv_consume(c->s, (size_t)n);
+		ng_tcp_recv_consume(c->s, active ? head_feed(c, p, (size_t)n) : (size_t)n);
 	}
 }
 
@@ -432,23 +420,15 @@ int main(int argc, char **argv)
 	c->timeout_ns = 60 * NG_NS_PER_SEC;
 	c->out_fd = c->up_fd = -1;
 	for (int i = 1; i < argc;) {
-		int r = ng_app_option(&c->app, argc, argv, &i);
-		if (r < 0)
-			return 2;
-		if (r > 0)
-			continue;
-		/* our own options, as "--name VALUE" or "--name=VALUE" like the common ones */
+		/* common options, --help, --version, --sndbuf, --rcvbuf; then our own */
 		struct ng_app_arg arg;
-		ng_app_arg_split(argc, argv, i, &arg);
+		int r = ng_http_opt_next(&c->app, argc, argv, &i, &c->opts, usage, &arg);
+		if (r < 0)
+			return r == NG_HTTP_OPT_EXIT ? 0 : 2;
+		if (r == NG_HTTP_OPT_TAKEN)
+			continue;
 		const char *o = arg.name, *val = arg.val;
-		int used = arg.used;
-		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(o, "--version")) {
-			printf(PROG " (natgate) %s\n", NG_VERSION);
-			return 0;
-		} else if ((!strcmp(o, "-o") || !strcmp(o, "--output")) && val) {
+		if ((!strcmp(o, "-o") || !strcmp(o, "--output")) && val) {
 			c->out_path = val;
 		} else if (!strcmp(o, "--upload") && val) {
 			c->upload_path = val;
@@ -456,24 +436,14 @@ int main(int argc, char **argv)
 			if (ng_http_opt_num(PROG, o, val, 1, 86400, &v) < 0)
 				return 2;
 			c->timeout_ns = v * NG_NS_PER_SEC;
-		} else if (!strcmp(o, "--sndbuf")) {
-			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
-				return 2;
-			c->opts.sndbuf = (uint32_t)v;
-		} else if (!strcmp(o, "--rcvbuf")) {
-			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
-				return 2;
-			c->opts.rcvbuf = (uint32_t)v;
 		} else if (o[0] != '-' && !url) {
 			url = o;
 			i++;
 			continue;
 		} else {
-			fprintf(stderr, PROG ": unknown option or missing value: %s\n", o);
-			usage(stderr);
-			return 2;
+			return ng_http_opt_unknown(PROG, o, usage);
 		}
-		i += used;
+		i += arg.used;
 	}
 	if (!url || (!c->out_path && !c->upload_path)) {
 		fprintf(stderr, PROG ": a URL and -o FILE (or --upload FILE) are required\n");

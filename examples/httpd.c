@@ -762,23 +762,15 @@ int main(int argc, char **argv)
 		srv.put_discard = e && !strcmp(e, "1");
 	}
 	for (int i = 1; i < argc;) {
-		int r = ng_app_option(&srv.app, argc, argv, &i);
-		if (r < 0)
-			return 2;
-		if (r > 0)
-			continue;
-		/* our own options, as "--name VALUE" or "--name=VALUE" like the common ones */
+		/* common options, --help, --version, --sndbuf, --rcvbuf; then our own */
 		struct ng_app_arg arg;
-		ng_app_arg_split(argc, argv, i, &arg);
+		int r = ng_http_opt_next(&srv.app, argc, argv, &i, &srv.opts, usage, &arg);
+		if (r < 0)
+			return r == NG_HTTP_OPT_EXIT ? 0 : 2;
+		if (r == NG_HTTP_OPT_TAKEN)
+			continue;
 		const char *o = arg.name, *val = arg.val;
-		int used = arg.used;
-		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(o, "--version")) {
-			printf(PROG " (natgate) %s\n", NG_VERSION);
-			return 0;
-		} else if (!strcmp(o, "--root") && val) {
+		if (!strcmp(o, "--root") && val) {
 			srv.root = val;
 		} else if (!strcmp(o, "--port")) {
 			if (ng_http_opt_num(PROG, o, val, 1, 65535, &v) < 0)
@@ -796,20 +788,10 @@ int main(int argc, char **argv)
 			if (ng_http_opt_num(PROG, o, val, 1, 65535, &v) < 0)
 				return 2;
 			srv.backlog = (unsigned)v;
-		} else if (!strcmp(o, "--sndbuf")) {
-			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
-				return 2;
-			srv.opts.sndbuf = (uint32_t)v;
-		} else if (!strcmp(o, "--rcvbuf")) {
-			if (ng_http_opt_num(PROG, o, val, 0, 1u << 30, &v) < 0)
-				return 2;
-			srv.opts.rcvbuf = (uint32_t)v;
 		} else {
-			fprintf(stderr, PROG ": unknown option or missing value: %s\n", o);
-			usage(stderr);
-			return 2;
+			return ng_http_opt_unknown(PROG, o, usage);
 		}
-		i += used;
+		i += arg.used;
 	}
 	if (!srv.port || !srv.root) {
 		fprintf(stderr, PROG ": --port and --root are required\n");

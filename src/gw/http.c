@@ -30,6 +30,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "gw/gw.h"
 #include "natgate/err.h"
 
 /* Does the literal LIT equal S[0..N), ignoring case? */
@@ -541,4 +542,43 @@ int ng_http_opt_num(const char *prog, const char *opt, const char *v, unsigned l
 	}
 	*out = x;
 	return 0;
+}
+
+int ng_http_opt_next(struct ng_app *a, int argc, char **argv, int *i, struct ng_tcp_sockopts *opts,
+                     void (*usage)(FILE *), struct ng_app_arg *arg)
+{
+	int r = ng_app_option(a, argc, argv, i);
+	if (r < 0)
+		return NG_HTTP_OPT_BAD;
+	if (r > 0)
+		return NG_HTTP_OPT_TAKEN;
+	ng_app_arg_split(argc, argv, *i, arg);
+	const char *o = arg->name;
+	unsigned long long v;
+	if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+		usage(stdout);
+		return NG_HTTP_OPT_EXIT;
+	}
+	if (!strcmp(o, "--version")) {
+		printf("%s (natgate) %s\n", a->prog, NG_VERSION);
+		return NG_HTTP_OPT_EXIT;
+	}
+	if (!strcmp(o, "--sndbuf") || !strcmp(o, "--rcvbuf")) {
+		if (ng_http_opt_num(a->prog, o, arg->val, 0, 1u << 30, &v) < 0)
+			return NG_HTTP_OPT_BAD;
+		if (o[2] == 's')
+			opts->sndbuf = (uint32_t)v;
+		else
+			opts->rcvbuf = (uint32_t)v;
+		*i += arg->used;
+		return NG_HTTP_OPT_TAKEN;
+	}
+	return NG_HTTP_OPT_MINE;
+}
+
+int ng_http_opt_unknown(const char *prog, const char *o, void (*usage)(FILE *))
+{
+	fprintf(stderr, "%s: unknown option or missing value: %s\n", prog, o);
+	usage(stderr);
+	return 2;
 }

@@ -52,6 +52,8 @@ static bool is_ows(char ch)
 	return ch == ' ' || ch == '\t';
 }
 
+/* Is TOK one of the comma-separated tokens of the field value V[0..N)? (RFC 9110 5.6.1: a list,
+ * empty elements allowed, case-insensitive tokens) */
 bool ng_http_has_token(const char *v, size_t n, const char *tok)
 {
 	size_t i = 0;
@@ -83,6 +85,9 @@ static bool last_token_is(const char *v, size_t n, const char *tok)
 	return n > b && tok_eq(v + b, n - b, tok);
 }
 
+/* Where a head ends in B[0..N): the index after its blank line (CRLF CRLF, or bare LFs), or 0.
+ * The search restarts 3 bytes before FROM, the earlier call's N, so a head read in pieces is
+ * scanned about once. */
 size_t ng_http_head_end(const char *b, size_t n, size_t from)
 {
 	for (size_t i = from > 3 ? from - 3 : 0; i < n; i++) {
@@ -205,6 +210,9 @@ static int parse_fields(const char *p, const char *end, struct ng_http_msg *m)
 	}
 }
 
+/* Parse a request head H[0..N) into M: request line (RFC 9112 3), then fields. Returns 0, or the
+ * status to refuse it with: 400 malformed, 414 request line too long, 431 field line too long,
+ * 505 an HTTP version other than 1.x; M->err says why. */
 int ng_http_parse_request(const char *h, size_t n, struct ng_http_msg *m)
 {
 	memset(m, 0, sizeof *m);
@@ -262,6 +270,8 @@ int ng_http_parse_request(const char *h, size_t n, struct ng_http_msg *m)
 	return parse_fields(next, end, m);
 }
 
+/* Parse a response head H[0..N) into M: status line (RFC 9112 4), then fields. Returns 0, or
+ * -NG_EBADMSG with M->err saying why. */
 int ng_http_parse_response(const char *h, size_t n, struct ng_http_msg *m)
 {
 	memset(m, 0, sizeof *m);
@@ -285,6 +295,7 @@ int ng_http_parse_response(const char *h, size_t n, struct ng_http_msg *m)
 	return 0;
 }
 
+/* The reason phrase of the status codes ng-httpd sends ("Unknown" for others). */
 const char *ng_http_reason(int code)
 {
 	switch (code) {
@@ -321,6 +332,7 @@ const char *ng_http_reason(int code)
 
 /* ---------------------------------------------------------------- bodies */
 
+/* How the body of response M (to a HEAD request when REQ_HEAD) is framed (RFC 9112 6.3). */
 enum ng_http_body_mode ng_http_response_body(const struct ng_http_msg *m, bool req_head)
 {
 	/* RFC 9112 6.3 items 1-2: no body after HEAD, 1xx, 204 or 304 */
@@ -335,6 +347,8 @@ enum ng_http_body_mode ng_http_response_body(const struct ng_http_msg *m, bool r
 	return NG_HTTP_BODY_CLOSE; /* item 8 */
 }
 
+/* Start framing a body in MODE (LEN: the Content-Length); a body with nothing to read is done
+ * at once. */
 void ng_http_body_init(struct ng_http_body *b, enum ng_http_body_mode mode, uint64_t len)
 {
 	memset(b, 0, sizeof *b);
@@ -420,6 +434,8 @@ static long chunked_feed(struct ng_http_body *b, const char *d, size_t n, size_t
 	return (long)i;
 }
 
+/* Frame D[0..N): consume framing and at most one run of data, D[*OFF, *OFF + *LEN). Returns the
+ * bytes consumed (none past the end of the body), or -NG_EBADMSG (B->err) for bad chunking. */
 long ng_http_body_feed(struct ng_http_body *b, const char *d, size_t n, size_t *off, size_t *len)
 {
 	*off = *len = 0;
@@ -446,6 +462,9 @@ long ng_http_body_feed(struct ng_http_body *b, const char *d, size_t n, size_t *
 	return 0;
 }
 
+/* Take body bytes straight from S's receive buffer (peek, frame, SINK, consume: no copy of ours),
+ * leaving bytes after the body unread. NG_HTTP_DONE, 0 (more must arrive), NG_HTTP_EOF (the
+ * stream ended first), -NG_EBADMSG, the sink's negative value, or the socket's error. */
 int ng_http_body_recv(struct ng_http_body *b, struct ng_tcp_sock *s, ng_http_sink_fn sink,
                       void *ctx)
 {
@@ -486,6 +505,8 @@ int ng_http_body_recv(struct ng_http_body *b, struct ng_tcp_sock *s, ng_http_sin
 
 /* ---------------------------------------------------------------- sending */
 
+/* Queue O's head, then its file, pread() straight into S's send buffer. 1 when all is queued, 0
+ * when the buffer is full (NG_TCP_EV_WRITABLE follows), -1 on failure (O->err, O->file_errno). */
 int ng_http_out_pump(struct ng_http_out *o, struct ng_tcp_sock *s)
 {
 	while (o->head_off < o->head_len || (o->fd >= 0 && o->off < o->end)) {
@@ -530,6 +551,8 @@ int ng_http_out_pump(struct ng_http_out *o, struct ng_tcp_sock *s)
 
 /* ---------------------------------------------------------------- options */
 
+/* Parse V, the value of option OPT, as a number in [MIN, MAX] into *OUT. 0, or -1 after a
+ * one-line message naming PROG. */
 int ng_http_opt_num(const char *prog, const char *opt, const char *v, unsigned long long min,
                     unsigned long long max, unsigned long long *out)
 {
@@ -544,6 +567,8 @@ int ng_http_opt_num(const char *prog, const char *opt, const char *v, unsigned l
 	return 0;
 }
 
+/* One step of the HTTP programs' option loop: see http.h for what is taken here. Returns
+ * NG_HTTP_OPT_MINE / _TAKEN / _EXIT / _BAD. */
 int ng_http_opt_next(struct ng_app *a, int argc, char **argv, int *i, struct ng_tcp_sockopts *opts,
                      void (*usage)(FILE *), struct ng_app_arg *arg)
 {
@@ -576,6 +601,7 @@ int ng_http_opt_next(struct ng_app *a, int argc, char **argv, int *i, struct ng_
 	return NG_HTTP_OPT_MINE;
 }
 
+/* Refuse option O with a message and the usage on stderr; returns the exit status 2. */
 int ng_http_opt_unknown(const char *prog, const char *o, void (*usage)(FILE *))
 {
 	fprintf(stderr, "%s: unknown option or missing value: %s\n", prog, o);

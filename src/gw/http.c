@@ -47,6 +47,17 @@ static bool is_tchar(unsigned char ch)
 	return ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
 }
 
+/* Is [B, E) a token: one or more tchars? */
+static bool is_token(const char *b, const char *e)
+{
+	if (b == e)
+		return false;
+	for (; b < e; b++)
+		if (!is_tchar((unsigned char)*b))
+			return false;
+	return true;
+}
+
 static bool is_ows(char ch)
 {
 	return ch == ' ' || ch == '\t';
@@ -101,26 +112,29 @@ size_t ng_http_head_end(const char *b, size_t n, size_t from)
 	return 0;
 }
 
-/* The line that starts at P (before END): sets *LE to its end without CR LF and returns the byte
- * after its LF, or NULL when no LF follows within NG_HTTP_LINE_MAX bytes (*TOO_LONG then tells
- * whether it was the bound). A bare CR or a NUL inside the line makes *LE NULL (RFC 9112 2.2
- * lets a recipient reject a bare CR). */
-static const char *next_line(const char *p, const char *end, const char **le, bool *too_long)
+/* Take the line that starts at P (before END): *LE is its end without CR LF, *NEXT the byte after
+ * its LF. Returns 0, or refuses it with M->err set: LONG_STATUS when no LF comes within
+ * NG_HTTP_LINE_MAX bytes, 400 when none comes before END or the line holds a bare CR or a NUL
+ * (RFC 9112 2.2 lets a recipient reject a bare CR). */
+static int take_line(const char *p, const char *end, int long_status, const char **le,
+                     const char **next, struct ng_http_msg *m)
 {
 	size_t avail = (size_t)(end - p);
 	size_t lim = avail < NG_HTTP_LINE_MAX ? avail : NG_HTTP_LINE_MAX;
 	const char *eol = memchr(p, '\n', lim);
-	*too_long = !eol && avail > lim;
-	if (!eol)
-		return NULL;
+	if (!eol) {
+		m->err = avail > lim ? "line too long" : "head not terminated";
+		return avail > lim ? long_status : 400;
+	}
 	const char *e = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-	*le = e;
 	for (const char *q = p; q < e; q++)
 		if (*q == '\r' || *q == 0) {
-			*le = NULL;
-			break;
+			m->err = "control byte in a line";
+			return 400;
 		}
-	return eol + 1;
+	*le = e;
+	*next = eol + 1;
+	return 0;
 }
 
 /* Parse a Content-Length value V[0..N) (RFC 9110 8.6: 1*DIGIT). 0 or -1 (empty, not digits, or
@@ -147,17 +161,10 @@ static int parse_length(const char *v, size_t n, uint64_t *out)
 static int parse_fields(const char *p, const char *end, struct ng_http_msg *m)
 {
 	for (;;) {
-		const char *le = NULL;
-		bool too_long;
-		const char *next = next_line(p, end, &le, &too_long);
-		if (!next) {
-			m->err = too_long ? "field line too long" : "head not terminated";
-			return too_long ? 431 : 400;
-		}
-		if (!le) {
-			m->err = "control byte in a field line";
-			return 400;
-		}
+		const char *le, *next;
+		int st = take_line(p, end, 431, &le, &next, m);
+		if (st)
+			return st;
 		if (le == p)
 			return 0; /* the blank line */
 		if (is_ows(*p)) {
@@ -165,16 +172,11 @@ static int parse_fields(const char *p, const char *end, struct ng_http_msg *m)
 			return 400;
 		}
 		const char *colon = memchr(p, ':', (size_t)(le - p));
-		if (!colon || colon == p) {
-			m->err = "field line without a name";
+		if (!colon || !is_token(p, colon)) {
+			/* RFC 9112 5.1: a token, then the colon with no white space between */
+			m->err = "bad field name";
 			return 400;
 		}
-		for (const char *q = p; q < colon; q++)
-			if (!is_tchar((unsigned char)*q)) {
-				/* RFC 9112 5.1: no white space between name and colon */
-				m->err = "bad field name";
-				return 400;
-			}
 		const char *v = colon + 1;
 		while (v < le && is_ows(*v))
 			v++;
@@ -220,30 +222,18 @@ int ng_http_parse_request(const char *h, size_t n, struct ng_http_msg *m)
 	/* RFC 9112 2.2: ignore at least one empty line before the request line */
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
-	const char *le = NULL;
-	bool too_long;
-	const char *next = next_line(p, end, &le, &too_long);
-	if (!next) {
-		m->err = too_long ? "request line too long" : "no request line";
-		return too_long ? 414 : 400;
-	}
-	if (!le) {
-		m->err = "control byte in the request line";
-		return 400;
-	}
+	const char *le, *next;
+	int st = take_line(p, end, 414, &le, &next, m);
+	if (st)
+		return st;
 	/* request-line = method SP request-target SP HTTP-version (RFC 9112 3) */
 	const char *sp1 = memchr(p, ' ', (size_t)(le - p));
 	const char *tg = sp1 ? sp1 + 1 : NULL;
 	const char *sp2 = tg ? memchr(tg, ' ', (size_t)(le - tg)) : NULL;
-	if (!sp1 || sp1 == p || !sp2 || sp2 == tg) {
+	if (!sp2 || sp2 == tg || !is_token(p, sp1)) {
 		m->err = "malformed request line";
 		return 400;
 	}
-	for (const char *q = p; q < sp1; q++)
-		if (!is_tchar((unsigned char)*q)) {
-			m->err = "bad method";
-			return 400;
-		}
 	for (const char *q = tg; q < sp2; q++)
 		if ((unsigned char)*q <= ' ' || *q == 0x7f) {
 			m->err = "bad request target";
@@ -275,13 +265,12 @@ int ng_http_parse_request(const char *h, size_t n, struct ng_http_msg *m)
 int ng_http_parse_response(const char *h, size_t n, struct ng_http_msg *m)
 {
 	memset(m, 0, sizeof *m);
-	const char *end = h + n, *le = NULL;
-	bool too_long;
-	const char *next = next_line(h, end, &le, &too_long);
+	const char *le = h, *next = h;
+	int st = take_line(h, h + n, 400, &le, &next, m);
 	/* status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 4) */
-	if (!next || !le || le - h < 12 || strncmp(h, "HTTP/1.", 7) != 0 || h[7] < '0' ||
-	    h[7] > '9' || h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' ||
-	    h[11] < '0' || h[11] > '9' || (le - h > 12 && h[12] != ' ')) {
+	if (st || le - h < 12 || strncmp(h, "HTTP/1.", 7) != 0 || h[7] < '0' || h[7] > '9' ||
+	    h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' ||
+	    h[11] > '9' || (le - h > 12 && h[12] != ' ')) {
 		m->err = "malformed status line";
 		return -NG_EBADMSG;
 	}
@@ -290,7 +279,7 @@ int ng_http_parse_response(const char *h, size_t n, struct ng_http_msg *m)
 	m->reason = le - h > 12 ? h + 13 : le;
 	m->reason_len = (size_t)(le - m->reason);
 	m->keepalive = m->minor >= 1;
-	if (parse_fields(next, end, m) != 0)
+	if (parse_fields(next, h + n, m) != 0)
 		return -NG_EBADMSG;
 	return 0;
 }

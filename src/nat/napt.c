@@ -22,6 +22,13 @@
  *
  * TTL is decremented once per translation; time-exceeded and fragmentation-needed are sent
  * about the untranslated datagram, so the sender can match them against what it sent.
+ *
+ * Super-segments (the kernel's 64 KiB TCP GSO frames, handed whole by links with rx_whole) are
+ * translated as one datagram: the tracker takes their whole sequence range, DF is judged by the
+ * segments they stand for, and their TCP checksum is usually partial (NG_PKT_F_CSUM_PARTIAL: the
+ * pseudo-header sum, which the egress kernel completes). Such a checksum changes with the
+ * addresses the other way round (nat_csum_addr) and not at all with the ports, which it does
+ * not cover yet.
  */
 #include "nat/nat_internal.h"
 

@@ -19,6 +19,15 @@
  * next hop, and a datagram larger than the interface MTU is cut into fragments whose payloads are
  * multiples of 8 bytes (RFC 791 3.2), or refused when DF is set. ARP sends or parks each frame.
  *
+ * Super-segments: a TCP/IPv4 datagram with a gso_size (our TCP's TSO output, or the kernel's
+ * GSO frame a link handed over whole, see struct ng_link rx_whole) stands for segments of
+ * gso_size payload bytes each. It is judged by those segments, not by its own length: it leaves
+ * whole through a link that cuts it (NG_LINK_TX_TSO4) when they fit the MTU, and is cut here
+ * into ordinary segments otherwise (a capture or fault wrapper, or a smaller next-hop MTU);
+ * with DF and segments too big, one frag-needed answers it. A checksum left partial
+ * (NG_PKT_F_CSUM_PARTIAL) is finished before fragmenting and by Ethernet output for a link
+ * without checksum offload.
+ *
  * A datagram we send to one of our own addresses is not looped back: there is no loopback
  * interface, so it is dropped as IP_NO_ROUTE and the sender gets -NG_EHOSTUNREACH.
  */

@@ -25,6 +25,8 @@ struct router {
 	uint32_t lan_addr, wan_addr, wan_gw;
 	uint8_t lan_prefix, wan_prefix;
 	uint32_t mtu;
+	uint32_t
+	    busy_poll_us; /* --busy-poll; 0: the loop's default (NATGATE_BUSY_POLL_US or off) */
 	const char *pcap, *control, *fault;
 	uint64_t seed;
 	bool seed_set;
@@ -46,7 +48,7 @@ static const char usage_text[] =
     "                      [--wan-gw A.B.C.D] [--forward SPEC]... [--filter MODE]\n"
     "                      [--max-flows N] [--max-flows-per-host N] [--timeout SPEC]\n"
     "                      [--pcap FILE] [--control PATH] [--log-flows] [--trace]\n"
-    "                      [--mtu N] [--seed N] [--log LEVEL]\n"
+    "                      [--mtu N] [--busy-poll USEC] [--seed N] [--log LEVEL]\n"
     "NAPT router: hosts on the LAN share the WAN address; port forwards reach inside servers.\n"
     "  LINK               tap:NAME (a TAP device created here) or packet:IFNAME (AF_PACKET)\n"
     "  --forward SPEC     tcp:8080=192.168.1.10:80 or udp:5000-5009=192.168.1.20:6000\n"
@@ -61,6 +63,8 @@ static const char usage_text[] =
     "  --log-flows        one line per flow created and expired, on stdout\n"
     "  --trace            one line per TCP flow state change, on stdout\n"
     "  --mtu N            IP MTU of both links (default 1500)\n"
+    "  --busy-poll USEC   poll up to USEC (1..1000) microseconds before each sleep: lower\n"
+    "                     request/response latency for a CPU kept busy (default: off)\n"
     "  --seed N           seed of all randomness (ports, IDs)\n"
     "  --log LEVEL        error, warn (default), info, debug, trace (stack log on stderr)\n";
 
@@ -221,6 +225,9 @@ static int parse_args(struct router *r, int argc, char **argv)
 		} else if (!strcmp(o, "--mtu")) {
 			if (parse_u32(v, 576, 9000, &r->mtu))
 				return bad("--mtu '%s': want 576..9000", v);
+		} else if (!strcmp(o, "--busy-poll")) {
+			if (parse_u32(v, 1, 1000, &r->busy_poll_us))
+				return bad("--busy-poll '%s': want 1..1000 (microseconds)", v);
 		} else if (!strcmp(o, "--seed")) {
 			char *end;
 			errno = 0;
@@ -370,6 +377,8 @@ static int start(struct router *r)
 		fprintf(stderr, "natgate router: cannot create the event loop\n");
 		return -1;
 	}
+	if (r->busy_poll_us)
+		ng_loop_set_busy_poll(r->loop, r->busy_poll_us);
 	if (r->control) {
 		rc = ng_control_open(r->control, r->st, r->nat, &r->ctl, &msg);
 		if (rc || ng_loop_add_fd(r->loop, ng_control_fd(r->ctl), control_ready, r->ctl)) {

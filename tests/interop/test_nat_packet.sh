@@ -40,7 +40,7 @@ ng_bg h_in "$ns_in" http-in sh -c "cd '$www' && exec $PY -m http.server -b 0.0.0
 ng_wait 10 "servers" sh -c "ip netns exec $ns_out ss -Hltn 'sport = :8000' | grep -q . &&
 	ip netns exec $ns_in ss -Hltn 'sport = :80' | grep -q ."
 got=$(ng_nsrun "$ns_in" 60 curl -sS --max-time 50 http://198.51.100.1:8000/f.bin | sha256sum | cut -d' ' -f1)
-ng_check_eq "8 MB download through the NAT on AF_PACKET links (TSO/GSO frames cut by the link)" \
+ng_check_eq "8 MB download through the NAT on AF_PACKET links (super-segments forwarded whole)" \
 	"$want" "$got"
 nat_check_match "the outside server saw the public address" "^198\.51\.100\.2 - " \
 	"$(cat "$(ng_logfile http-out)")"

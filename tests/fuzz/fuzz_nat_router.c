@@ -7,7 +7,11 @@
  * is a list of records [ctl len_hi len_lo data...]: bit 0 of CTL picks the side (LAN / WAN), bit 1
  * keeps the frame's destination MAC (else it is set to the interface's), bits 2-7 advance the
  * clock by 2^(n % 41) ns first, so flow timers, held SYNs and reassembly timers fire in between.
- * After the last frame the clock jumps three hours so every flow expires.
+ * The top bit of LEN hands the frame over as a link with rx_whole would hand a kernel's TCP
+ * super-segment: its TCP checksum field set to the pseudo-header sum and flagged
+ * NG_PKT_F_CSUM_PARTIAL, with a gso_size drawn from the length when the next bit is set too
+ * (only for frames that hold an IPv4/TCP header: the kernel makes those, the links never flag
+ * anything else). After the last frame the clock jumps three hours so every flow expires.
  *
  * Oracles: no crash and no sanitizer report; every frame sent parses with the stack's own codecs
  * (IPv4 header checksum, and TCP/UDP/ICMP checksums of unfragmented datagrams: the NAT's
@@ -102,8 +106,30 @@ static void fz_destroy(struct ng_link *l)
 static const struct ng_link_ops fz_ops = {
     .xmit = fz_xmit, .recv = fz_recv, .fd = fz_fd, .destroy = fz_destroy};
 
+/* Make P look like a super-segment handed over whole (see the top): the TCP checksum field holds
+ * the pseudo-header sum, CSUM_PARTIAL, and GSO_SIZE if not 0. Frames without an IPv4/TCP header
+ * that fits are left alone. */
+static void offload_mark(struct ng_pkt *p, uint16_t gso_size)
+{
+	uint8_t *b = ng_pkt_data(p), *ip = b + NG_ETH_HLEN;
+	uint32_t ihl, tot;
+
+	if (p->len < NG_ETH_HLEN + 40 || ng_get16(b + 12) != NG_ETH_P_IPV4 || (ip[0] >> 4) != 4 ||
+	    ip[9] != NG_IP_PROTO_TCP)
+		return;
+	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	tot = ng_get16(ip + 2);
+	if (ihl < 20 || tot < ihl + 20 || tot > p->len - NG_ETH_HLEN)
+		return;
+	ng_put16(ip + ihl + 16,
+	         ng_csum_fold(ng_csum_pseudo(ng_get32(ip + 12), ng_get32(ip + 16), NG_IP_PROTO_TCP,
+	                                     (uint16_t)(tot - ihl))));
+	p->flags |= NG_PKT_F_CSUM_PARTIAL;
+	p->gso_size = gso_size;
+}
+
 static void feed(struct ng_stack *st, struct ng_iface *ifc, const uint8_t *d, size_t len,
-                 bool keep_mac)
+                 bool keep_mac, unsigned offload)
 {
 	struct ng_pkt *p = ng_pkt_alloc(ng_stack_pool(st));
 	uint8_t *b;
@@ -118,6 +144,8 @@ static void feed(struct ng_stack *st, struct ng_iface *ifc, const uint8_t *d, si
 	memcpy(b, d, len);
 	if (!keep_mac && len >= 6)
 		memcpy(b, ifc->mac, 6);
+	if (offload)
+		offload_mark(p, offload > 1 ? (uint16_t)(64 + len * 7 % 1400) : 0);
 	ng_stack_input(st, ifc, p);
 }
 
@@ -138,7 +166,7 @@ static void teach(struct ng_stack *st, struct ng_iface *ifc, uint32_t addr, uint
 	memcpy(f + 22, peer_mac, 6);
 	ng_put32(f + 28, addr);
 	ng_put32(f + 38, ours);
-	feed(st, ifc, f, sizeof(f), true);
+	feed(st, ifc, f, sizeof(f), true, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -186,7 +214,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (off + 3 <= size) {
 		uint8_t ctl = data[off];
-		size_t len = ((size_t)data[off + 1] << 8) | data[off + 2];
+		unsigned offload = data[off + 1] >> 6; /* 2: partial, 3: partial + gso_size */
+		size_t len = ((size_t)(data[off + 1] & 0x3f) << 8) | data[off + 2];
 		unsigned shift = (ctl >> 2) % 41;
 
 		off += 3;
@@ -196,7 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			now += 1ull << shift;
 			ng_stack_poll(st, now);
 		}
-		feed(st, (ctl & 1) ? wan : lan, data + off, len, ctl & 2);
+		feed(st, (ctl & 1) ? wan : lan, data + off, len, ctl & 2,
+		     offload >= 2 ? offload - 1 : 0);
 		off += len;
 	}
 	now += 3ull * 3600 * NG_NS_PER_SEC;

@@ -121,7 +121,8 @@ void ng_buddy_destroy(struct ng_buddy *b)
 	if (!b)
 		return;
 	if (b->base)
-		munmap(b->base, (size_t)1 << b->max); /* ASan forgets the poison of unmapped pages */
+		munmap(b->base,
+		       (size_t)1 << b->max); /* ASan forgets the poison of unmapped pages */
 	free(b->tag);
 	free(b->next);
 	free(b->prev);

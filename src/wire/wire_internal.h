@@ -196,8 +196,8 @@ size_t ng_tcp_emit_sum(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, struc
                        size_t payload_len, uint64_t payload_sum);
 /* ng_tcp_emit leaving the checksum partial (NG_PKT_F_CSUM_PARTIAL): the field holds the folded
  * pseudo-header sum, not complemented; the link or the kernel finishes it. */
-size_t ng_tcp_emit_partial(uint8_t *b, size_t cap, uint32_t src, uint32_t dst,
-                           struct ng_tcp_hdr *h, size_t payload_len);
+size_t ng_tcp_emit_partial(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, struct ng_tcp_hdr *h,
+                           size_t payload_len);
 /* "SYN+ACK", "FIN+PSH+ACK", ... into BUF (>= 40 bytes). */
 const char *ng_tcp_flags_str(uint8_t flags, char *buf, size_t cap);
 

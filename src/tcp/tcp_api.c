@@ -15,12 +15,6 @@
 #include "tcp/tcp_cubic.h"
 #include "tcp/tcp_internal.h"
 
-/* States in which the peer may still send data, so a window update is worth sending. */
-static bool in_window_update_state(enum ng_tcp_state s)
-{
-	return s == NG_TCP_ESTABLISHED || s == NG_TCP_FIN_WAIT_1 || s == NG_TCP_FIN_WAIT_2;
-}
-
 static bool counted(enum ng_tcp_state s)
 {
 	return s != NG_TCP_CLOSED && s != NG_TCP_LISTEN;
@@ -752,39 +746,6 @@ int ng_tcp_send_commit(struct ng_tcp_sock *s, size_t n)
 long ng_tcp_send_urgent(struct ng_tcp_sock *s, const void *data, size_t len)
 {
 	return send_common(s, data, len, true);
-}
-
-/* Copy out what is in order; open the window when that moves it far enough (a window update
- * only when it grows by two segments or half the buffer, RFC 9293 3.8.6.2.2). */
-long ng_tcp_recv(struct ng_tcp_sock *s, void *buf, size_t len)
-{
-	uint32_t n, cur, now_wnd;
-
-	if (!s->in_use || s->state == NG_TCP_LISTEN)
-		return -NG_ENOTCONN;
-	if (s->rb.len == 0) {
-		if (s->fin_rcvd)
-			return 0;
-		if (s->err)
-			return s->err;
-		if (s->state == NG_TCP_CLOSED)
-			return 0;
-		return -NG_EAGAIN;
-	}
-	n = (uint32_t)NG_MIN(len, (size_t)s->rb.len);
-	tcp_ring_read_at(&s->rb, 0, buf, n);
-	tcp_ring_consume(&s->rb, n);
-	s->read_seq += n;
-	if (s->push_pending > s->rb.len)
-		s->push_pending = s->rb.len;
-	if (in_window_update_state(s->state)) {
-		cur = tcp_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
-		now_wnd = tcp_rcv_window(s);
-		if (now_wnd > cur &&
-		    (now_wnd - cur >= 2 * s->rcv_mss || now_wnd - cur >= s->rb.size / 2))
-			tcp_ack_window_update(s); /* deferred to the end of an input batch */
-	}
-	return (long)n;
 }
 
 /* In-order bytes waiting for the application. */

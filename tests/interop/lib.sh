@@ -187,6 +187,18 @@ ng_ns_new()
 	printf -v "$1" '%s' "$_ng_name"
 }
 
+# Delete namespace NS made by ng_ns_new before the test ends (with its /etc/netns entry); the
+# cleanup then leaves it alone.
+ng_ns_del()
+{
+	local i
+	ip netns del "$1" 2>/dev/null || ng_log "warning: could not delete namespace $1"
+	rm -rf "/etc/netns/$1"
+	for i in "${!NG_NAMESPACES[@]}"; do
+		[ "${NG_NAMESPACES[$i]}" = "$1" ] && unset 'NG_NAMESPACES[i]'
+	done
+}
+
 # Run a command inside namespace NS with a timeout: ng_nsrun NS SECONDS CMD...
 ng_nsrun()
 {

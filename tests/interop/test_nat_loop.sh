@@ -47,10 +47,7 @@ ng_start rtr2_pid "$ns_rtr2" gwan0 natgate2 "$NG_BIN/natgate" router \
 ng_wait 5 "glan0" ip -n "$ns_rtr2" link show glan0 >/dev/null 2>&1
 ip -n "$ns_rtr2" link set glan0 netns "$ns_gone" || { ng_fail "move glan0"; ng_done; }
 ng_check_alive "the second router" "$rtr2_pid"
-ip netns del "$ns_gone" # the TAP goes with it
-for i in "${!NG_NAMESPACES[@]}"; do # and the cleanup need not delete it again
-	[ "${NG_NAMESPACES[$i]}" = "$ns_gone" ] && unset 'NG_NAMESPACES[i]'
-done
+ng_ns_del "$ns_gone" # the TAP goes with it
 t=$(tenths_until_gone "$rtr2_pid" 50)
 ng_check_num "the router ends within 5 s once its LAN TAP is gone" "$t" -lt 50
 if ng_alive "$rtr2_pid"; then

@@ -40,6 +40,8 @@ int ng_stack_create(const struct ng_stack_config *c, struct ng_stack **out)
 
 	if (!c || !out || c->pkt_count == 0 || c->pkt_size < NG_PKT_HEADROOM + 128)
 		return -NG_EINVAL;
+	if (c->pkt_large_count && c->pkt_large_size <= c->pkt_size)
+		return -NG_EINVAL; /* the large class must be larger */
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -NG_ENOMEM;
@@ -51,7 +53,8 @@ int ng_stack_create(const struct ng_stack_config *c, struct ng_stack **out)
 	ng_rng_bytes(&st->rng, st->secret, sizeof(st->secret));
 	st->ip_id = (uint16_t)ng_rng_next(&st->rng);
 	st->icmp_tokens = c->icmp_burst;
-	st->pool = ng_pktpool_create(c->pkt_count, c->pkt_size);
+	st->pool = ng_pktpool_create2(c->pkt_count, c->pkt_size, c->pkt_large_count,
+	                              c->pkt_large_count ? c->pkt_large_size : 0);
 	st->timers = ng_timers_create();
 	if (!st->pool || !st->timers || ng_arp_create(st) || ng_reasm_create(st) ||
 	    ng_udp_create(st) || ng_tcp_create(st)) {
@@ -104,7 +107,10 @@ int ng_stack_add_iface(struct ng_stack *st, const struct ng_iface_config *c, str
 	ifc->prefix_len = c->prefix_len;
 	ifc->mask = c->prefix_len ? ~0u << (32 - c->prefix_len) : 0;
 	ifc->mtu = c->mtu ? c->mtu : link->mtu;
-	if (ifc->mtu < 68 || ifc->mtu + NG_ETH_HLEN + NG_PKT_HEADROOM > st->cfg.pkt_size)
+	/* A frame of the full MTU must fit some buffer; with two classes it may take a large one.
+	 */
+	if (ifc->mtu < 68 ||
+	    ifc->mtu + NG_ETH_HLEN + NG_PKT_HEADROOM > ng_pktpool_maxsize(st->pool))
 		return -NG_EINVAL;
 	ifc->link = link;
 	st->n_ifaces++;

@@ -94,5 +94,16 @@ static inline struct ng_pkt *ng_stack_alloc(struct ng_stack *st)
 		p->ts = st->now;
 	return p;
 }
+/* A packet from the stack's pool with room for NEED bytes after the headroom (a large buffer when
+ * a small one is too short), counted as a NOBUF drop when none is free. */
+static inline struct ng_pkt *ng_stack_alloc_len(struct ng_stack *st, uint32_t need)
+{
+	struct ng_pkt *p = ng_pkt_alloc_len(st->pool, need);
+	if (!p)
+		st->stats.drops[NG_DROP_NOBUF]++;
+	else
+		p->ts = st->now;
+	return p;
+}
 
 #endif

@@ -48,20 +48,37 @@ struct ng_pkt {
 
 /* Create a pool of COUNT buffers of SIZE bytes each (all allocated now). NULL on failure. */
 struct ng_pktpool *ng_pktpool_create(uint32_t count, uint32_t size);
+/* Create a pool of two buffer classes: COUNT buffers of SIZE bytes for ordinary frames and
+ * LARGE_COUNT buffers of LARGE_SIZE bytes (> SIZE) for what does not fit. LARGE_COUNT 0 (or
+ * LARGE_SIZE <= SIZE with LARGE_COUNT 0) is ng_pktpool_create. NULL on failure. */
+struct ng_pktpool *ng_pktpool_create2(uint32_t count, uint32_t size, uint32_t large_count,
+                                      uint32_t large_size);
 /* Free the pool. Returns the number of packets still outstanding (a leak when > 0). */
 uint32_t ng_pktpool_destroy(struct ng_pktpool *pool);
-/* Packets currently handed out. */
+/* Packets currently handed out (both classes). */
 uint32_t ng_pktpool_in_use(const struct ng_pktpool *pool);
+/* Large-class packets currently handed out (0 for a single-size pool). */
+uint32_t ng_pktpool_large_in_use(const struct ng_pktpool *pool);
 /* Allocations refused because the pool was empty. */
 uint64_t ng_pktpool_exhausted(const struct ng_pktpool *pool);
-/* Buffer size of the pool's packets. */
+/* Buffer size of the pool's (small) packets: what ng_pkt_alloc is sure to give. */
 uint32_t ng_pktpool_bufsize(const struct ng_pktpool *pool);
+/* Size of the pool's largest buffers (the large class, or bufsize when there is none). */
+uint32_t ng_pktpool_maxsize(const struct ng_pktpool *pool);
+/* Size of the largest buffer free right now: maxsize while a large buffer is free, else bufsize
+ * (what a sender that could build big packets, e.g. TSO, can count on). */
+uint32_t ng_pktpool_avail_size(const struct ng_pktpool *pool);
 
-/* Take a packet (len 0, off NG_PKT_HEADROOM). NULL when the pool is empty (counted). */
+/* Take a packet (len 0, off NG_PKT_HEADROOM): a small one, or a large one when no small one is
+ * left. NULL when the pool is empty (counted). */
 struct ng_pkt *ng_pkt_alloc(struct ng_pktpool *pool);
+/* Take a packet with room for NEED bytes after the headroom: a small one when they fit, else a
+ * large one. NULL (counted as exhaustion) when none that fits is free or none could fit. */
+struct ng_pkt *ng_pkt_alloc_len(struct ng_pktpool *pool, uint32_t need);
 /* Return a packet to its pool. NULL is ignored. */
 void ng_pkt_free(struct ng_pkt *p);
-/* A copy of P from P's pool (same data, off, l3, ifc, ts). NULL when the pool is empty. */
+/* A copy of P from P's pool (same data, off, l3, ifc, ts), in a buffer big enough for it. NULL
+ * when no such buffer is free. */
 struct ng_pkt *ng_pkt_clone(const struct ng_pkt *p);
 /* Free a whole ->next chain. */
 void ng_pkt_free_chain(struct ng_pkt *p);

@@ -51,6 +51,13 @@ struct ng_stack_config {
 	enum ng_log_level log_level; /* default NG_LOG_WARN */
 	ng_log_fn log_fn;            /* default: none (silent) */
 	void *log_ctx;
+	/* Optional second buffer class (both 0: every buffer is pkt_size, as before). With it,
+	 * pkt_count buffers of pkt_size serve ordinary frames and pkt_large_count buffers of
+	 * pkt_large_size (> pkt_size) serve what does not fit: reassembled datagrams, UDP sends
+	 * over the MTU, TSO super-segments, super-segments received whole. Keeps the resident set
+	 * small. */
+	uint32_t pkt_large_count;
+	uint32_t pkt_large_size;
 };
 
 struct ng_iface_config {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Packet buffers: a fixed pool of equal-sized buffers, all allocated when the pool is created. */
+/* Packet buffers: a fixed pool of one or two buffer sizes, all allocated when it is created. */
 /*
  * Theory of operation: the pool owns COUNT packet descriptors and COUNT data buffers (one malloc
  * each, so a sanitizer sees an overrun past one buffer). Buffers are not zeroed: a packet's bytes
@@ -9,6 +9,12 @@
  * never touch the allocator. A per-packet "free" flag catches double frees and foreign packets. The
  * pool counts packets handed out (for leak checks at teardown) and allocations refused because it
  * was empty.
+ *
+ * A pool may have two classes: COUNT small buffers (descriptors 0..COUNT-1) for ordinary frames
+ * and LARGE_COUNT large ones after them for what does not fit (reassembly, super-segments). Each
+ * class has its own free list. ng_pkt_alloc prefers a small buffer and falls back to a large one;
+ * ng_pkt_alloc_len asks for a large one only when the bytes need it. A large buffer that is
+ * touched stays resident, so keeping them few bounds the memory a busy router holds.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -18,51 +24,73 @@
 #include "natgate/pkt.h"
 
 struct ng_pktpool {
-	struct ng_pkt *pkts; /* COUNT descriptors */
-	bool *is_free;       /* per descriptor: on the free list */
-	struct ng_pkt *free; /* free list */
-	uint32_t count;
+	struct ng_pkt *pkts;       /* COUNT descriptors */
+	bool *is_free;             /* per descriptor: on the free list */
+	struct ng_pkt *free;       /* free list of small buffers */
+	struct ng_pkt *free_large; /* free list of large buffers */
+	uint32_t count;            /* small buffers */
 	uint32_t size;
+	uint32_t large_count; /* large buffers (descriptors count .. count+large_count-1) */
+	uint32_t large_size;
 	uint32_t in_use;
+	uint32_t large_in_use;
 	uint64_t exhausted;
 };
 
 /* Allocate the pool and all of its buffers now. Returns NULL on bad arguments or no memory. */
 struct ng_pktpool *ng_pktpool_create(uint32_t count, uint32_t size)
 {
+	return ng_pktpool_create2(count, size, 0, 0);
+}
+
+/* Allocate a two-class pool (COUNT of SIZE, LARGE_COUNT of LARGE_SIZE) and all of its buffers
+ * now. LARGE_COUNT 0 makes a single-size pool. NULL on bad arguments or no memory. */
+struct ng_pktpool *ng_pktpool_create2(uint32_t count, uint32_t size, uint32_t large_count,
+                                      uint32_t large_size)
+{
 	struct ng_pktpool *pool;
-	uint32_t i;
+	uint32_t i, total;
 
 	if (count == 0 || size == 0)
 		return NULL;
+	if (large_count && large_size <= size)
+		return NULL;
+	if (large_count > UINT32_MAX - count)
+		return NULL;
+	total = count + large_count;
 	pool = calloc(1, sizeof(*pool));
 	if (!pool)
 		return NULL;
-	pool->pkts = calloc(count, sizeof(*pool->pkts));
-	pool->is_free = calloc(count, sizeof(*pool->is_free));
+	pool->pkts = calloc(total, sizeof(*pool->pkts));
+	pool->is_free = calloc(total, sizeof(*pool->is_free));
 	if (!pool->pkts || !pool->is_free)
 		goto fail;
 	pool->count = count;
 	pool->size = size;
-	for (i = 0; i < count; i++) {
+	pool->large_count = large_count;
+	pool->large_size = large_count ? large_size : size;
+	for (i = 0; i < total; i++) {
 		struct ng_pkt *p = &pool->pkts[i];
+		uint32_t cap = i < count ? size : large_size;
 
-		p->head = malloc(size);
+		p->head = malloc(cap);
 		if (!p->head)
 			goto fail;
 		p->pool = pool;
-		p->cap = size;
+		p->cap = cap;
 	}
-	/* Thread the free list so that the first descriptor is handed out first. */
-	for (i = count; i-- > 0;) {
-		pool->pkts[i].next = pool->free;
-		pool->free = &pool->pkts[i];
+	/* Thread the free lists so that the first descriptor of each class is handed out first. */
+	for (i = total; i-- > 0;) {
+		struct ng_pkt **list = i < count ? &pool->free : &pool->free_large;
+
+		pool->pkts[i].next = *list;
+		*list = &pool->pkts[i];
 		pool->is_free[i] = true;
 	}
 	return pool;
 fail:
 	if (pool->pkts) {
-		for (i = 0; i < count; i++)
+		for (i = 0; i < total; i++)
 			free(pool->pkts[i].head);
 	}
 	free(pool->pkts);
@@ -80,7 +108,7 @@ uint32_t ng_pktpool_destroy(struct ng_pktpool *pool)
 	if (!pool)
 		return 0;
 	leaked = pool->in_use;
-	for (i = 0; i < pool->count; i++)
+	for (i = 0; i < pool->count + pool->large_count; i++)
 		free(pool->pkts[i].head);
 	free(pool->pkts);
 	free(pool->is_free);
@@ -93,6 +121,11 @@ uint32_t ng_pktpool_in_use(const struct ng_pktpool *pool)
 	return pool->in_use;
 }
 
+uint32_t ng_pktpool_large_in_use(const struct ng_pktpool *pool)
+{
+	return pool->large_in_use;
+}
+
 uint64_t ng_pktpool_exhausted(const struct ng_pktpool *pool)
 {
 	return pool->exhausted;
@@ -103,21 +136,30 @@ uint32_t ng_pktpool_bufsize(const struct ng_pktpool *pool)
 	return pool->size;
 }
 
-/* Take a packet off the free list, reset to empty with the standard headroom (or the whole
- * buffer when it is smaller). NULL when the pool is empty, counted as exhaustion. */
-struct ng_pkt *ng_pkt_alloc(struct ng_pktpool *pool)
+uint32_t ng_pktpool_maxsize(const struct ng_pktpool *pool)
 {
-	struct ng_pkt *p = pool->free;
+	return pool->large_size;
+}
 
-	if (!p) {
-		pool->exhausted++;
-		return NULL;
-	}
-	pool->free = p->next;
-	pool->is_free[p - pool->pkts] = false;
+uint32_t ng_pktpool_avail_size(const struct ng_pktpool *pool)
+{
+	return pool->free_large ? pool->large_size : pool->size;
+}
+
+/* Unlink the head of LIST (non-empty) and reset it to empty with the standard headroom (or the
+ * whole buffer when it is smaller). */
+static struct ng_pkt *take(struct ng_pktpool *pool, struct ng_pkt **list)
+{
+	struct ng_pkt *p = *list;
+	size_t idx = (size_t)(p - pool->pkts);
+
+	*list = p->next;
+	pool->is_free[idx] = false;
 	pool->in_use++;
+	if (idx >= pool->count)
+		pool->large_in_use++;
 	p->next = NULL;
-	p->off = pool->size < NG_PKT_HEADROOM ? pool->size : NG_PKT_HEADROOM;
+	p->off = p->cap < NG_PKT_HEADROOM ? p->cap : NG_PKT_HEADROOM;
 	p->len = 0;
 	p->l3 = 0;
 	p->ifc = NULL;
@@ -125,6 +167,33 @@ struct ng_pkt *ng_pkt_alloc(struct ng_pktpool *pool)
 	p->gso_size = 0;
 	p->flags = 0;
 	return p;
+}
+
+/* Take a small packet, or a large one when no small one is left. NULL when the pool is empty,
+ * counted as exhaustion. */
+struct ng_pkt *ng_pkt_alloc(struct ng_pktpool *pool)
+{
+	if (pool->free)
+		return take(pool, &pool->free);
+	if (pool->free_large)
+		return take(pool, &pool->free_large);
+	pool->exhausted++;
+	return NULL;
+}
+
+/* Take a packet whose buffer holds the standard headroom plus NEED bytes: small when that fits,
+ * else large. NULL, counted as exhaustion, when no buffer that fits is free (a large request never
+ * takes a small buffer, and one larger than every buffer always fails). */
+struct ng_pkt *ng_pkt_alloc_len(struct ng_pktpool *pool, uint32_t need)
+{
+	uint64_t want = (uint64_t)NG_PKT_HEADROOM + need;
+
+	if (want <= pool->size)
+		return ng_pkt_alloc(pool);
+	if (pool->large_count && want <= pool->large_size && pool->free_large)
+		return take(pool, &pool->free_large);
+	pool->exhausted++;
+	return NULL;
 }
 
 /* Return P to its pool. NULL is ignored; a double free is an invariant violation. */
@@ -137,23 +206,40 @@ void ng_pkt_free(struct ng_pkt *p)
 		return;
 	pool = p->pool;
 	idx = (size_t)(p - pool->pkts);
-	assert(idx < pool->count && "packet not from this pool");
+	assert(idx < (size_t)pool->count + pool->large_count && "packet not from this pool");
 	assert(!pool->is_free[idx] && "packet freed twice");
-	if (idx >= pool->count || pool->is_free[idx])
+	if (idx >= (size_t)pool->count + pool->large_count || pool->is_free[idx])
 		return; /* with NDEBUG: refuse rather than corrupt the free list */
 	pool->is_free[idx] = true;
 	pool->in_use--;
+	if (idx >= pool->count) {
+		pool->large_in_use--;
+		p->next = pool->free_large;
+		pool->free_large = p;
+		return;
+	}
 	p->next = pool->free;
 	pool->free = p;
 }
 
 /* Copy P into a fresh packet of the same pool: buffer contents up to the end of the data (so
  * headers already pulled, e.g. the Ethernet header before l3, come along), off, len, l3, ifc, ts.
- * NULL when the pool is empty. */
+ * The copy's buffer is small when P's bytes fit one (off + len; tailroom is not kept), else large.
+ * NULL when no buffer that fits is free. */
 struct ng_pkt *ng_pkt_clone(const struct ng_pkt *p)
 {
-	struct ng_pkt *c = ng_pkt_alloc(p->pool);
+	struct ng_pktpool *pool = p->pool;
+	uint64_t used = (uint64_t)p->off + p->len;
+	struct ng_pkt *c;
 
+	if (used <= pool->size)
+		c = ng_pkt_alloc(pool);
+	else if (used <= pool->large_size && pool->free_large)
+		c = take(pool, &pool->free_large);
+	else {
+		pool->exhausted++;
+		c = NULL;
+	}
 	if (!c)
 		return NULL;
 	memcpy(c->head, p->head, (size_t)p->off + p->len);

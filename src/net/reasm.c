@@ -127,7 +127,15 @@ static struct reasm_slot *slot_new(struct ng_reasm *r, const struct ng_ipv4_hdr 
 		ng_drop_count(st, NG_DROP_IP_FRAG_NOSLOT);
 		slot_free(s);
 	}
-	buf = ng_stack_alloc(st);
+	/* A datagram's size is known only at its last fragment: take the pool's largest buffer
+	 * class (a small buffer when none is free; ng_reasm_input refuses what it cannot hold). */
+	buf = NULL;
+	if (ng_pktpool_maxsize(st->pool) > ng_pktpool_bufsize(st->pool))
+		buf = ng_pkt_alloc_len(st->pool, ng_pktpool_maxsize(st->pool) - NG_PKT_HEADROOM);
+	if (buf)
+		buf->ts = st->now;
+	else
+		buf = ng_stack_alloc(st);
 	if (!buf)
 		return NULL;
 	memset(s, 0, sizeof(*s));
@@ -202,7 +210,7 @@ struct ng_pkt *ng_reasm_input(struct ng_stack *st, struct ng_pkt *p, const struc
 		return NULL;
 	}
 	s = slot_find(r, ip);
-	if (end + NG_IP_HLEN > 0xffff || REASM_BASE + end > ng_pktpool_bufsize(st->pool))
+	if (end + NG_IP_HLEN > 0xffff || REASM_BASE + end > ng_pktpool_maxsize(st->pool))
 		return drop_all(st, s, p, NG_DROP_IP_FRAG_TOO_BIG);
 	if (!s) {
 		s = slot_new(r, ip);
@@ -211,6 +219,9 @@ struct ng_pkt *ng_reasm_input(struct ng_stack *st, struct ng_pkt *p, const struc
 			return NULL;
 		}
 	}
+	/* The slot got a small buffer (no large one was free): it cannot hold this much. */
+	if (REASM_BASE + end > s->buf->cap)
+		return drop_all(st, s, p, NG_DROP_IP_FRAG_TOO_BIG);
 	if (!ip->mf) {
 		if ((s->have_last && end != s->total) || (s->nr && s->rg[s->nr - 1].end > end))
 			return drop_all(st, s, p, NG_DROP_IP_FRAG_BAD);

@@ -174,7 +174,10 @@ int ng_udp_sendto(struct ng_udp_sock *s, uint32_t dst, uint16_t dport, const voi
 		return -NG_EINVAL;
 	if (!ng_route(st, dst, &ifc, &nexthop))
 		return -NG_EHOSTUNREACH;
-	p = ng_stack_alloc(st);
+	/* A datagram over the MTU takes a large buffer (IPv4 fragments it from there). */
+	if (NG_PKT_HEADROOM + NG_UDP_HLEN + len > ng_pktpool_maxsize(st->pool))
+		return -NG_EMSGSIZE; /* a pool with no buffer for a datagram this big */
+	p = ng_stack_alloc_len(st, (uint32_t)(NG_UDP_HLEN + len));
 	if (!p)
 		return -NG_ENOBUFS;
 	b = ng_pkt_put(p, (uint32_t)(NG_UDP_HLEN + len));

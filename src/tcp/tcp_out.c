@@ -48,7 +48,8 @@ static int emit(struct ng_stack *st, uint32_t laddr, uint32_t raddr, struct ng_t
                 const struct tcp_ring *ring, uint32_t off, uint32_t len, uint32_t gso)
 {
 	struct ng_ipv4_out o = {.src = laddr, .dst = raddr, .proto = NG_IP_PROTO_TCP, .df = true};
-	struct ng_pkt *p = ng_stack_alloc(st);
+	/* a TSO super-segment needs a large buffer (60: the longest TCP header) */
+	struct ng_pkt *p = ng_stack_alloc_len(st, 60 + len);
 	bool partial = route_offload(st, raddr) & NG_LINK_TX_CSUM;
 	uint64_t psum = 0;
 	size_t hlen, ok;
@@ -379,7 +380,8 @@ static uint32_t seg_max(const struct ng_tcp_sock *c)
 
 	if ((route_offload(c->st, c->raddr) & need) != need)
 		return c->snd_mss;
-	room = NG_MIN(c->st->cfg.pkt_size - NG_PKT_HEADROOM, 65535u - NG_IP_HLEN);
+	/* MSS-sized segments when no large buffer is free (ng_pktpool_avail_size) */
+	room = NG_MIN(ng_pktpool_avail_size(c->st->pool) - NG_PKT_HEADROOM, 65535u - NG_IP_HLEN);
 	hdr = NG_TCP_HLEN + tcp_opt_overhead(c);
 	n = room > hdr ? (room - hdr) / c->snd_mss : 0;
 	return n > 1 ? n * c->snd_mss : c->snd_mss;

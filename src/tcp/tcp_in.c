@@ -37,7 +37,10 @@
  * ACK otherwise: at most cfg.tcp_delack_ns; at once for out-of-order or duplicate data and for
  * FIN; for every second full segment at the end of the input batch, so the frames of one
  * ng_stack_pump draw one ACK per connection: ng_tcp_flush_acks; a window update the application's
- * reads owe during the batch, from its event callbacks, rides on that ACK too). Finally
+ * reads owe during the batch, from its event callbacks, rides on that ACK too). Inside a batch
+ * the new data released by an ordinary cumulative ACK waits for the batch's end as well
+ * (out_defer), so the ACKs of one batch draw one large TSO super-segment instead of a small one
+ * each; duplicate ACKs, loss recovery, handshakes, FINs and urgent ACKs still send at once. Finally
  * tcp_finish() delivers the events that piled up and frees the connection if it is CLOSED and
  * nobody holds it. Every state change goes through tcp_set_state(), which records old -> new
  * and the cause.
@@ -165,24 +168,70 @@ static void fin_in(struct ng_tcp_sock *c)
 	}
 }
 
-/* Owe C's ACK at the end of the input batch: put C on the stack's pending-ACK list (once).
- * False when the list is full (the caller sends at once instead). */
-static bool ack_defer(struct ng_tcp_sock *c)
+/* Put C on the stack's list of connections the end of the input batch serves (once: an entry
+ * already there is reused while either of its flags is set). False when the list is full (the
+ * caller acts at once instead). */
+static bool batch_queue(struct ng_tcp_sock *c)
 {
 	struct ng_tcp *t = tcp_of(c->st);
 
-	if (c->ack_batch)
+	if (c->ack_batch || c->out_batch)
 		return true;
 	if (t->ackq_n >= TCP_ACKQ_MAX)
 		return false;
 	t->ackq[t->ackq_n].c = c;
 	t->ackq[t->ackq_n].gen = c->gen;
 	t->ackq_n++;
+	return true;
+}
+
+/* Owe C's ACK at the end of the input batch: put C on the stack's pending list (once).
+ * False when the list is full (the caller sends at once instead). */
+static bool ack_defer(struct ng_tcp_sock *c)
+{
+	if (c->ack_batch)
+		return true;
+	if (!batch_queue(c))
+		return false;
 	c->ack_batch = true;
 	/* a caller that never ends the batch (ng_stack_input alone, no pump or poll) still gets
 	 * the ACK out, late */
 	tcp_delack_arm(c);
 	return true;
+}
+
+/* After segment processing: may C's output wait for the end of the input batch? Only what an
+ * ordinary ACK allows may: new data released by a cumulative ACK that advanced SND.UNA (UNA0 is
+ * SND.UNA before the segment), so that the ACKs of one batch draw one large TSO super-segment
+ * instead of a small one each. Everything else goes at once, as before: outside a batch
+ * (ng_stack_input alone), handshakes (WAS: the state before the segment), an ACK owed now
+ * (out-of-order, duplicate or gap-filling data, a FIN: RFC 5681 4.2), duplicate ACKs and loss
+ * recovery (RFC 5681 3.2, RFC 6582, RFC 6675 must answer at once), retransmissions after a
+ * timeout, window probes, and the closing states. If it may, C goes on the pending list with
+ * OUT_BATCH set, and tcp_output does nothing for it until ng_tcp_flush_acks calls it once. */
+static bool out_defer(struct ng_tcp_sock *c, enum ng_tcp_state was, uint32_t una0, bool fin)
+{
+	if (!tcp_of(c->st)->in_batch || was != c->state || fin || c->ack_now)
+		return false;
+	if (c->state != NG_TCP_ESTABLISHED && c->state != NG_TCP_CLOSE_WAIT)
+		return false;
+	if (!tcp_seq_gt(c->snd_una, una0) || c->in_recovery || c->dupacks || c->persist ||
+	    tcp_seq_lt(c->snd_nxt, c->snd_max))
+		return false;
+	if (c->out_batch)
+		return true;
+	if (!batch_queue(c))
+		return false;
+	c->out_batch = true;
+	return true;
+}
+
+/* Output that must not wait: C leaves the deferred state (what it deferred earlier in the
+ * batch goes too) and tcp_output sends now. */
+static void output_now(struct ng_tcp_sock *c)
+{
+	c->out_batch = false;
+	tcp_output(c);
 }
 
 /* The application's read opened C's window enough to announce it. Inside a batch (the read
@@ -209,15 +258,21 @@ void ng_tcp_flush_acks(struct ng_stack *st)
 	/* the list may grow while we go (an event callback may read and open a window) */
 	for (uint32_t i = 0; i < t->ackq_n; i++) {
 		struct ng_tcp_sock *c = t->ackq[i].c;
-		bool wnd;
-		if (!c->in_use || c->gen != t->ackq[i].gen || !c->ack_batch)
+		bool ack, out, wnd;
+		if (!c->in_use || c->gen != t->ackq[i].gen || !(c->ack_batch || c->out_batch))
 			continue;
+		ack = c->ack_batch;
+		out = c->out_batch;
 		wnd = c->ack_batch_wnd;
 		c->ack_batch = false;
+		c->out_batch = false;
 		c->ack_batch_wnd = false;
-		if (!tcp_synchronized(c->state) || (c->rcv_nxt == c->last_ack_sent && !wnd))
+		if (!tcp_synchronized(c->state))
 			continue;
-		c->ack_now = true;
+		if (ack && (c->rcv_nxt != c->last_ack_sent || wnd))
+			c->ack_now = true;
+		else if (!out)
+			continue;
 		tcp_output(c);
 		tcp_finish(c);
 	}
@@ -621,6 +676,8 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	                   ? c->rb.size - c->rb.len
 	                   : (tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0);
 	bool syn = fl & NG_TCP_SYN, fin = fl & NG_TCP_FIN;
+	enum ng_tcp_state was = c->state;
+	uint32_t una0 = c->snd_una;
 
 	/* simultaneous open: the peer's SYN+ACK crossed ours; its SYN is the one we already took,
 	 * so it counts as the ACK of our SYN (as Linux does; strictly it is unacceptable) */
@@ -637,7 +694,7 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	if (paws == TCP_PAWS_REJECT) {
 		c->ack_now = true;
 		ng_drop_count(c->st, NG_DROP_TCP_PAWS);
-		tcp_output(c);
+		output_now(c);
 		return;
 	}
 	/* step 1: sequence number check */
@@ -650,7 +707,7 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 					tcp_keep_arm(c);
 			}
 			ng_drop_count(c->st, NG_DROP_TCP_UNACCEPTABLE);
-			tcp_output(c);
+			output_now(c);
 			return;
 		}
 		/* the data is dropped; a bare FIN takes no buffer space and is kept */
@@ -713,7 +770,7 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	}
 	/* step 5: ACK */
 	if (!(fl & NG_TCP_ACK)) {
-		tcp_output(c);
+		output_now(c);
 		return;
 	}
 	if (c->state == NG_TCP_SYN_RECEIVED) {
@@ -734,7 +791,7 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 		}
 	}
 	if (!ack_in(c, seg)) {
-		tcp_output(c);
+		output_now(c);
 		return;
 	}
 	/* step 6: URG */
@@ -758,7 +815,10 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 			c->ooo_fin_seq = seq + len;
 		}
 	}
-	tcp_output(c);
+	/* what the new windows allow: inside an input batch an ordinary ACK's new data waits for
+	 * the batch's end (one large super-segment per batch), anything urgent goes now */
+	if (!out_defer(c, was, una0, fin))
+		output_now(c);
 }
 
 /* RFC 9293 3.10.7.3: a segment in SYN_SENT. */
@@ -810,7 +870,7 @@ static void syn_sent_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 			sync_input(c, seg);
 			return;
 		}
-		tcp_output(c);
+		output_now(c);
 		return;
 	}
 	/* RFC 9293 3.10.7.3 fourth: simultaneous open, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
@@ -1148,7 +1208,7 @@ void tcp_icmp_error(struct ng_stack *st, const struct ng_ipv4_hdr *inner, const 
 			c->snd_mss = mss;
 			if (tcp_synchronized(c->state)) {
 				c->snd_nxt = c->snd_una; /* RFC 1191: resend at the new size */
-				tcp_output(c);
+				output_now(c);
 			}
 		}
 	} else if (c->state == NG_TCP_SYN_SENT && err == -NG_ECONNREFUSED) {

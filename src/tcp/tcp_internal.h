@@ -149,7 +149,11 @@ struct ng_tcp_sock {
 	/* an ACK owed by the every-second-segment rule waits for the end of the input batch
 	 * (ng_tcp_flush_acks); the connection is on the stack's pending-ACK list */
 	bool ack_batch;
-	bool ack_batch_wnd;     /* ... and it announces a window that opened (no new data needed) */
+	bool ack_batch_wnd; /* ... and it announces a window that opened (no new data needed) */
+	/* the output an ACK allowed (new data) waits for the end of the input batch too, so the
+	 * ACKs of one batch draw one large TSO super-segment instead of one small one each; the
+	 * connection is on the same list, and tcp_output does nothing for it until the flush */
+	bool out_batch;
 	uint32_t last_ack_sent; /* rcv_nxt carried by the last ACK we sent */
 
 	/* timers: retransmission or persist; delayed ACK; keepalive / TIME_WAIT / FIN_WAIT_2 */
@@ -229,8 +233,8 @@ struct ng_tcp {
 	/* RFC 5961 7: challenge ACKs of the whole stack share one bucket (set up on first use) */
 	struct tcp_chal_limit chal;
 	bool chal_init;
-	/* connections whose ACK waits for the end of the input batch (tcp_in.c); GEN tells a
-	 * slot freed (and maybe reused) since from the connection that was queued */
+	/* connections whose ACK or output waits for the end of the input batch (tcp_in.c); GEN
+	 * tells a slot freed (and maybe reused) since from the connection that was queued */
 	struct {
 		struct ng_tcp_sock *c;
 		uint32_t gen;

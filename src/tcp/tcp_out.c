@@ -395,6 +395,11 @@ static void output(struct ng_tcp_sock *c, bool force)
 	uint32_t tso = 0;
 	unsigned n;
 
+	/* tcp_input deferred C's output to the end of the input batch (out_defer in tcp_in.c):
+	 * what is queued meanwhile (the application writes from its event callbacks) goes then,
+	 * all at once, when ng_tcp_flush_acks calls again */
+	if (c->out_batch && tcp_of(c->st)->in_batch)
+		return;
 	switch (c->state) {
 	case NG_TCP_ESTABLISHED:
 	case NG_TCP_CLOSE_WAIT:

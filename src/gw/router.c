@@ -339,10 +339,23 @@ static int start(struct router *r)
 		return -1;
 	ng_stack_config_default(&sc);
 	sc.seed = r->seed;
-	/* Every buffer is big enough for a reassembled 64 KiB datagram, so buffers cost resident
-	 * memory: 1024 cover the in-flight frames, the ARP queues and the reassembly budget (the
-	 * defaults: 16 datagrams, 1 MiB) with room to spare. */
+	/* Two buffer sizes keep the resident set small: a touched buffer stays resident, and the
+	 * links hand over 64 KiB super-segments whole. 1024 small buffers (headroom, Ethernet
+	 * header and the larger MTU, rounded up to 2 KiB) carry ordinary frames, the ARP queues
+	 * and fragments; 64 large ones (a 64 KiB datagram each) hold the reassembly slots
+	 * (16 by default) and the super-segments in flight. A link whose MTU is that large
+	 * anyway gets one size, as before. */
 	sc.pkt_count = 1024;
+	{
+		uint32_t mtu = r->llink->mtu > r->wlink->mtu ? r->llink->mtu : r->wlink->mtu;
+		uint32_t small = (NG_PKT_HEADROOM + NG_ETH_HLEN + mtu + 2047) & ~2047u;
+
+		if (mtu < 65536 && small < NG_PKT_DEFAULT_SIZE) {
+			sc.pkt_size = small;
+			sc.pkt_large_count = 64;
+			sc.pkt_large_size = NG_PKT_DEFAULT_SIZE;
+		}
+	}
 	sc.log_level = (enum ng_log_level)r->log_level;
 	sc.log_fn = stack_log;
 	if (ng_stack_create(&sc, &r->st)) {

@@ -156,7 +156,8 @@ unsigned ng_link_segment_tcp4_chain(struct ng_pktpool *pool, const uint8_t *f, s
 	for (off = 0; off < payload || (off == 0 && payload == 0); off += mss) {
 		size_t seg = payload - off < mss ? payload - off : mss;
 		size_t tcp_len = th.hlen + seg;
-		struct ng_pkt *p = ng_pkt_alloc(pool);
+		/* a small buffer unless the segments are longer than the pool's small ones */
+		struct ng_pkt *p = ng_pkt_alloc_len(pool, (uint32_t)(hdrs + seg));
 		uint8_t *d, *t;
 		uint64_t sum;
 

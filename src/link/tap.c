@@ -396,8 +396,19 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 		case NG_LINK_RX_DELIVER:
 			break;
 		}
+		if (p && ng_pkt_tailroom(p) < flen) {
+			/* too big for a small buffer (a super-segment, or a frame of a large MTU):
+			 * into a large one when one is free (from scratch: small buffers are too
+			 * short to read into) */
+			struct ng_pkt *q = ng_pkt_alloc_len(pool, (uint32_t)flen);
+
+			if (q) {
+				ng_pkt_free(p);
+				p = q;
+			}
+		}
 		if (p && gso_size && ng_pkt_tailroom(p) < flen) {
-			/* a super-segment the pool's buffers cannot hold whole: cut it after all */
+			/* a super-segment no free buffer can hold whole: cut it after all */
 			if (!ng_link_segment_tcp4(&t->segs, pool, buf, flen, gso_size))
 				l->rx_errors++;
 			ng_pkt_free(p);

@@ -332,10 +332,10 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 	for (tries = 0; tries < 64; tries++) {
 		struct ng_pkt *p = ng_frameq_pop_due(&t->segs, UINT64_MAX);
 		struct virtio_net_hdr vh;
-		struct iovec iov[2];
+		struct iovec iov[3];
 		uint8_t *buf, flags;
 		uint16_t gso_size;
-		size_t room, flen;
+		size_t room, flen, split = 0;
 		ssize_t n;
 
 		if (p)
@@ -344,21 +344,35 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 			return NULL; /* known to be empty: spare the syscall */
 		p = ng_pkt_alloc(pool);
 		/* Straight into the packet when it can take the largest frame (and one byte more,
-		 * which tells a longer, truncated one); else via scratch. */
+		 * which tells a longer, truncated one). A smaller buffer (a two-size pool's small
+		 * class) takes the first SPLIT bytes and the rest spills into scratch at the same
+		 * offset: an ordinary frame lands in the packet, a longer one is made whole in
+		 * scratch with one copy of its head. Without a packet, all goes to scratch. */
 		if (p && ng_pkt_tailroom(p) >= DIRECT_MIN) {
 			buf = ng_pkt_data(p);
 			room = ng_pkt_tailroom(p);
 		} else {
 			buf = t->scratch;
 			room = t->scratch_len;
+			if (p && ng_pkt_tailroom(p) < t->scratch_len)
+				split = ng_pkt_tailroom(p);
 		}
 		memset(&vh, 0, sizeof(vh));
 		iov[0].iov_base = &vh;
 		iov[0].iov_len = sizeof(vh);
-		iov[1].iov_base = buf;
-		iov[1].iov_len = room;
+		if (split) {
+			iov[1].iov_base = ng_pkt_data(p);
+			iov[1].iov_len = split;
+			iov[2].iov_base = t->scratch + split;
+			iov[2].iov_len = t->scratch_len - split;
+		} else {
+			iov[1].iov_base = buf;
+			iov[1].iov_len = room;
+		}
 		if (t->vnet)
-			n = readv(t->fd, iov, 2);
+			n = readv(t->fd, iov, split ? 3 : 2);
+		else if (split)
+			n = readv(t->fd, iov + 1, 2);
 		else
 			n = read(t->fd, buf, room);
 		if (n < 0 && errno == EINTR) {
@@ -383,6 +397,10 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 			ng_pkt_free(p);
 			continue;
 		}
+		if (split && flen <= split)
+			buf = ng_pkt_data(p); /* all of it in the packet */
+		else if (split)
+			memcpy(t->scratch, ng_pkt_data(p), split); /* whole in scratch */
 		switch (ng_link_rx_offload(buf, flen, &vh, l->rx_whole, &gso_size, &flags)) {
 		case NG_LINK_RX_CUT:
 			if (!ng_link_segment_tcp4(&t->segs, pool, buf, flen, vh.gso_size))

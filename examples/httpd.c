@@ -429,16 +429,19 @@ static void handle_head(struct conn *c, size_t hlen)
 		respond_error(c, code);
 		return;
 	}
-	if (r.m.has_te) {
-		/* we take Content-Length bodies only, so we cannot find the end of this one (RFC
-		 * 9112 6.3): 411 asks for a length instead of chunked coding, 501 refuses a coding
-		 * we do not know (RFC 9112 6.1); either way answer and close */
+	if (r.m.has_te && (!r.m.te_chunked_only || r.m.has_len)) {
+		/* RFC 9112 6.1: a transfer coding we do not know is 501; 6.3: a request with both
+		 * Transfer-Encoding and Content-Length is an error (the way requests are smuggled
+		 * past proxies). Either way the end of the body is unknown: answer and close. */
 		c->keepalive = false;
-		respond_error(c, r.m.chunked ? 411 : 501);
+		respond_error(c, r.m.has_len ? 400 : 501);
 		return;
 	}
-	ng_http_body_init(&c->body, NG_HTTP_BODY_LENGTH, r.m.content_length);
-	if (r.m.method == NG_HTTP_PUT && !r.m.has_len) {
+	if (r.m.te_chunked_only)
+		ng_http_body_init(&c->body, NG_HTTP_BODY_CHUNKED, 0); /* RFC 9112 7.1 */
+	else
+		ng_http_body_init(&c->body, NG_HTTP_BODY_LENGTH, r.m.content_length);
+	if (r.m.method == NG_HTTP_PUT && !r.m.has_len && !r.m.te_chunked_only) {
 		c->keepalive = false;
 		respond_error(c, 411);
 		return;
@@ -545,17 +548,31 @@ static int take_body(void *ctx, const char *data, size_t n)
  * Returns true when the body is complete, false when more must arrive (or the connection died). */
 static bool read_body(struct conn *c)
 {
-	if (c->in_len > 0 && !c->body.done) {
+	int r = 0;
+
+	while (c->in_len > 0 && !c->body.done) {
 		size_t off, len;
 		long k = ng_http_body_feed(&c->body, c->in, c->in_len, &off, &len);
+		if (k <= 0) {
+			r = (int)k; /* 0: the framer wants more than c->in holds */
+			break;
+		}
 		take_body(c, c->in + off, len);
 		memmove(c->in, c->in + k, c->in_len - (size_t)k);
 		c->in_len -= (size_t)k;
 	}
-	int r = ng_http_body_recv(&c->body, c->s, take_body, c);
+	if (!r)
+		r = ng_http_body_recv(&c->body, c->s, take_body, c);
 	if (r == NG_HTTP_DONE)
 		return true;
-	if (r != 0) {
+	if (r == -NG_EBADMSG) {
+		/* malformed chunked framing (RFC 9112 7.1): refuse it and close */
+		fprintf(stderr, PROG ": bad chunked body: %s\n", c->body.err ? c->body.err : "?");
+		c->keepalive = false;
+		ng_http_body_init(&c->body, NG_HTTP_BODY_NONE, 0);
+		conn_release_files(c); /* the unfinished upload leaves nothing */
+		respond_error(c, 400);
+	} else if (r != 0) {
 		/* the peer ended the stream inside the body, or the connection failed */
 		conn_kill(c, r != NG_HTTP_EOF);
 	}

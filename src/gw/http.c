@@ -197,6 +197,8 @@ static int parse_fields(const char *p, const char *end, struct ng_http_msg *m)
 			m->has_len = true;
 			m->content_length = cl;
 		} else if (tok_eq(p, nl, "Transfer-Encoding")) {
+			/* a second field adds codings (RFC 9110 5.3): no longer chunked alone */
+			m->te_chunked_only = !m->has_te && tok_eq(v, vl, "chunked");
 			m->has_te = true;
 			m->chunked = last_token_is(v, vl, "chunked");
 		} else if (tok_eq(p, nl, "Connection")) {

@@ -31,9 +31,10 @@ struct ng_http_msg {
 	bool expect100; /* Expect: 100-continue */
 	bool has_len;   /* a Content-Length field was present */
 	uint64_t content_length;
-	bool has_te;     /* a Transfer-Encoding field was present */
-	bool chunked;    /* ... and its last coding is chunked */
-	const char *err; /* after a refusal: why, in a few words */
+	bool has_te;          /* a Transfer-Encoding field was present */
+	bool chunked;         /* ... and its last coding is chunked */
+	bool te_chunked_only; /* ... and chunked is its one and only coding (one field) */
+	const char *err;      /* after a refusal: why, in a few words */
 };
 
 /* Where a head ends in B[0..N): the index after its blank line, or 0 when it is not all there.

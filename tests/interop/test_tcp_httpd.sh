@@ -143,6 +143,23 @@ ng_check_eq "PUT with '..': 400" 400 \
 ng_check "PUT '..' wrote nothing outside the root" test ! -e "$NG_TMP/f"
 r=$(ccurl -H 'Expect:' --data-binary "@$NG_TMP/up.bin" -w '%{http_code}' -o /dev/null "$URL/form")
 ng_check_eq "POST 16 MiB body: 200" 200 "$r"
+# a body of unknown length: curl -T - sends it with chunked coding (RFC 9112 7.1)
+r=$(ccurl -H 'Expect:' -T - -w '%{http_code}' -o /dev/null "$URL/up3.bin" <"$NG_TMP/up.bin")
+ng_check_eq "chunked PUT of 16 MiB: 200" 200 "$r"
+ng_check_eq "chunked PUT: stored file matches" "$UP_SHA" \
+	"$(sha256sum <"$ROOT/up3.bin" 2>/dev/null | cut -d' ' -f1)"
+# raw: HTTP/1.1 answer line of a request written by hand
+raw() { printf "$1" | ng_nsrun "$ns" 10 nc -q 5 -w 5 "$SRV" "$PORT" | head -n 1 | tr -d '\r'; }
+ng_check_eq "chunked PUT with a trailer: 200" "HTTP/1.1 200 OK" \
+	"$(raw 'PUT /up4.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;x=y\r\n!\r\n0\r\nX-T: 1\r\n\r\n')"
+ng_check_eq "... stored as its decoded body" "hello!" "$(cat "$ROOT/up4.txt" 2>/dev/null)"
+ng_check_eq "malformed chunk size: 400" "HTTP/1.1 400 Bad Request" \
+	"$(raw 'PUT /bad.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')"
+ng_check "... and nothing stored" test ! -e "$ROOT/bad.bin"
+ng_check_eq "Transfer-Encoding and Content-Length together: 400" "HTTP/1.1 400 Bad Request" \
+	"$(raw 'PUT /b2.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')"
+ng_check_eq "an unknown transfer coding: 501" "HTTP/1.1 501 Not Implemented" \
+	"$(raw 'PUT /b3.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n')"
 ng_check "no temporary files left in the root" \
 	bash -c '[ -z "$(find "$1" -name ".ng-httpd*")" ]' _ "$ROOT"
 

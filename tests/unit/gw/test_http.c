@@ -56,9 +56,16 @@ static void test_request_valid(void **state)
 	assert_int_equal(m.content_length, 7);
 	/* the transfer coding: chunked only when it is the last one */
 	assert_int_equal(req("PUT /f HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &m), 0);
-	assert_true(m.has_te && m.chunked);
+	assert_true(m.has_te && m.chunked && !m.te_chunked_only);
 	assert_int_equal(req("PUT /f HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", &m), 0);
-	assert_true(m.has_te && !m.chunked);
+	assert_true(m.has_te && !m.chunked && !m.te_chunked_only);
+	assert_int_equal(req("PUT /f HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n", &m), 0);
+	assert_true(m.has_te && m.chunked && m.te_chunked_only);
+	assert_int_equal(req("PUT /f HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+	                     "chunked\r\n\r\n",
+	                     &m),
+	                 0);
+	assert_true(m.has_te && m.chunked && !m.te_chunked_only);
 }
 
 /* Every malformed request and the status it gets. */

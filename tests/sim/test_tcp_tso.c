@@ -145,8 +145,6 @@ static const struct ng_link_ops tso_ops = {
 static struct tso_link *pair_create(struct ng_test_pair *tp, const struct ng_sim_config *w,
                                     uint64_t seed)
 {
-	struct ng_stack_config c;
-	struct ng_iface_config ic;
 	struct tso_link *t = calloc(1, sizeof(*t));
 	struct ng_link *inner;
 
@@ -160,21 +158,7 @@ static struct tso_link *pair_create(struct ng_test_pair *tp, const struct ng_sim
 	memcpy(t->l.mac, inner->mac, 6);
 	t->l.tx_offload = NG_LINK_TX_CSUM | NG_LINK_TX_TSO4;
 	tp->la = &t->l;
-	ng_stack_config_default(&c);
-	c.pkt_count = 2048;
-	c.seed = seed * 2 + 1;
-	assert_int_equal(ng_stack_create(&c, &tp->a), 0);
-	c.seed = seed * 2 + 2;
-	assert_int_equal(ng_stack_create(&c, &tp->b), 0);
-	memset(&ic, 0, sizeof(ic));
-	ic.prefix_len = 24;
-	ic.addr = NG_IP4(10, 0, 0, 1);
-	assert_int_equal(ng_stack_add_iface(tp->a, &ic, tp->la, &tp->ia), 0);
-	ic.addr = NG_IP4(10, 0, 0, 2);
-	assert_int_equal(ng_stack_add_iface(tp->b, &ic, tp->lb, &tp->ib), 0);
-	tp->now = 1000 * NG_NS_PER_SEC;
-	ng_stack_poll(tp->a, tp->now);
-	ng_stack_poll(tp->b, tp->now);
+	ng_test_pair_start(tp, seed);
 	return t;
 }
 

@@ -138,8 +138,6 @@ void ng_test_host_destroy(struct ng_test_host *h)
 void ng_test_pair_create(struct ng_test_pair *tp, const struct ng_sim_config *w, uint64_t seed)
 {
 	struct ng_sim_config wc;
-	struct ng_stack_config c;
-	struct ng_iface_config ic;
 
 	memset(tp, 0, sizeof(*tp));
 	if (w)
@@ -149,6 +147,15 @@ void ng_test_pair_create(struct ng_test_pair *tp, const struct ng_sim_config *w,
 	if (!wc.seed)
 		wc.seed = seed;
 	assert_int_equal(ng_sim_wire_create(&wc, &tp->la, &tp->lb), 0);
+	ng_test_pair_start(tp, seed);
+}
+
+/* The two stacks of a pair on the links already in TP->la and TP->lb. */
+void ng_test_pair_start(struct ng_test_pair *tp, uint64_t seed)
+{
+	struct ng_stack_config c;
+	struct ng_iface_config ic;
+
 	ng_stack_config_default(&c);
 	c.pkt_count = 2048;
 	c.seed = seed * 2 + 1;

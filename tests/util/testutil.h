@@ -43,6 +43,9 @@ struct ng_test_pair {
 };
 /* A = 10.0.0.1/24, B = 10.0.0.2/24 on a wire configured by W (NULL: perfect wire). */
 void ng_test_pair_create(struct ng_test_pair *tp, const struct ng_sim_config *w, uint64_t seed);
+/* The second half of ng_test_pair_create, for a test that puts its own link in front of a wire
+ * end: the two stacks and their interfaces on TP->la and TP->lb (already set). */
+void ng_test_pair_start(struct ng_test_pair *tp, uint64_t seed);
 /* Advance the virtual clock, delivering frames and firing timers, until COND(CTX) holds or
  * MAX_NS of virtual time passed. Returns COND's last value. COND may be NULL (run MAX_NS). */
 bool ng_test_pair_run(struct ng_test_pair *tp, bool (*cond)(void *ctx), void *ctx, uint64_t max_ns);

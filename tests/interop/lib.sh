@@ -199,6 +199,17 @@ ng_ns_del()
 	done
 }
 
+# Start kernel_httpd.py (the kernel's TCP serving DIR, PUT stored there) on PORT in namespace NS,
+# its pid in variable $1, and wait until it listens (the test ends if it does not):
+# ng_kernel_httpd VAR NS PORT DIR
+ng_kernel_httpd()
+{
+	ng_bg "$1" "$2" kserver "$NG_PY" "$NG_LIBDIR/kernel_httpd.py" 0.0.0.0 "$3" "$4"
+	ng_wait 10 "kernel server listens" bash -c \
+		'ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN' _ "$2" "$3" ||
+		{ ng_fail "kernel-side server did not start"; ng_done; }
+}
+
 # Run a command inside namespace NS with a timeout: ng_nsrun NS SECONDS CMD...
 ng_nsrun()
 {

@@ -19,10 +19,7 @@ BIG_SHA=$(sha256sum <"$SRVDIR/big.bin" | cut -d' ' -f1)
 
 ng_ns_new ns
 
-ng_bg kpid "$ns" kserver "$NG_PY" "$NG_LIBDIR/kernel_httpd.py" 0.0.0.0 "$KPORT" "$SRVDIR"
-ng_wait 10 "kernel server listens" bash -c \
-	'ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN' _ "$ns" "$KPORT" ||
-	{ ng_fail "kernel-side server did not start"; ng_done; }
+ng_kernel_httpd kpid "$ns" "$KPORT" "$SRVDIR"
 
 # run_get NAME SECS ng-get-args...: sets RC
 run_get()

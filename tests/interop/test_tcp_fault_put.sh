@@ -17,10 +17,7 @@ head -c $((64 << 20)) /dev/urandom >"$NG_TMP/up.bin"
 UP_SHA=$(sha256sum <"$NG_TMP/up.bin" | cut -d' ' -f1)
 
 ng_ns_new ns
-ng_bg kpid "$ns" kserver "$NG_PY" "$NG_LIBDIR/kernel_httpd.py" 0.0.0.0 "$KPORT" "$SRVDIR"
-ng_wait 10 "kernel server listens" bash -c \
-	'ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN' _ "$ns" "$KPORT" ||
-	{ ng_fail "kernel-side server did not start"; ng_done; }
+ng_kernel_httpd kpid "$ns" "$KPORT" "$SRVDIR"
 
 ng_start gpid "$ns" "$NG_TAP" put "$NG_BIN/ng-get" --tap "$NG_TAP" --addr "$ME/24" \
 	--fault "$FAULT" --seed 6 --timeout 800 --upload "$NG_TMP/up.bin" \

@@ -22,10 +22,7 @@ ng_ns_new ns
 
 # The server binds to every address of this namespace: the TAP's kernel side comes and goes with
 # each ng-get run.
-ng_bg kpid "$ns" kserver "$NG_PY" "$NG_LIBDIR/kernel_httpd.py" 0.0.0.0 "$KPORT" "$SRVDIR"
-ng_wait 10 "kernel server listens" bash -c \
-	'ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN' _ "$ns" "$KPORT" ||
-	{ ng_fail "kernel-side server did not start"; ng_done; }
+ng_kernel_httpd kpid "$ns" "$KPORT" "$SRVDIR"
 
 # run_get NAME MTU SECS ng-get-args...: run ng-get (it makes TAP ng0; we configure the kernel
 # side), wait up to SECS for it to finish; sets RC (exit status) and ERR (its output)

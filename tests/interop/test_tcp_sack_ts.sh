@@ -62,10 +62,7 @@ ng_check_num "kernel's ACKs carry SACK blocks" \
 
 # 2: the kernel sends, natgate (ng-get) SACKs
 ng_ns_new ns2
-ng_bg kpid "$ns2" kserver "$NG_PY" "$NG_LIBDIR/kernel_httpd.py" 0.0.0.0 "$KPORT" "$SRV"
-ng_wait 10 "kernel server listens" bash -c \
-	'ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN' _ "$ns2" "$KPORT" ||
-	{ ng_fail "kernel-side server did not start"; ng_done; }
+ng_kernel_httpd kpid "$ns2" "$KPORT" "$SRV"
 ng_start gpid "$ns2" "$NG_TAP" get "$NG_BIN/ng-get" --tap "$NG_TAP" --addr "$ME/24" \
 	--fault "$FAULT" --seed 5 --timeout 180 -o "$NG_TMP/got.bin" \
 	"http://$NG_KERNEL_ADDR:$KPORT/f.bin"

@@ -84,8 +84,25 @@ struct ng_tcp_sock *tcp_find_listener(struct ng_tcp *t, uint32_t laddr, uint16_t
 	return wild;
 }
 
-/* Take a block from the pool, reset. NULL when the pool is empty. */
 static void slot_free(struct ng_tcp_sock *c);
+
+/* Listeners are kept on their own list (t->listeners, through hnext, as they are not hashed). */
+static void listener_link(struct ng_tcp *t, struct ng_tcp_sock *c)
+{
+	c->hnext = t->listeners;
+	t->listeners = c;
+}
+
+static void listener_unlink(struct ng_tcp *t, struct ng_tcp_sock *c)
+{
+	struct ng_tcp_sock **pp = &t->listeners;
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	c->hnext = NULL;
+}
 
 /* Link C, just in TIME_WAIT, at the tail of the stack's TIME_WAIT list. */
 static void tw_link(struct ng_tcp *t, struct ng_tcp_sock *c)
@@ -136,6 +153,8 @@ static bool tw_recycle(struct ng_stack *st)
 	return false;
 }
 
+/* Take a block from the pool, reset. NULL when the pool is empty (and no TIME_WAIT could be
+ * recycled). */
 static struct ng_tcp_sock *slot_take(struct ng_stack *st)
 {
 	struct ng_tcp *t = tcp_of(st);
@@ -171,13 +190,8 @@ static void slot_free(struct ng_tcp_sock *c)
 	hash_remove(t, c);
 	if (c->state == NG_TCP_TIME_WAIT)
 		tw_unlink(t, c);
-	if (c->state == NG_TCP_LISTEN) {
-		struct ng_tcp_sock **pp = &t->listeners;
-		while (*pp && *pp != c)
-			pp = &(*pp)->hnext;
-		if (*pp)
-			*pp = c->hnext;
-	}
+	if (c->state == NG_TCP_LISTEN)
+		listener_unlink(t, c);
 	if (counted(c->state) && t->count)
 		t->count--;
 	t->mem_used -= c->sb.size + c->rb.size;
@@ -214,6 +228,7 @@ static int conn_setup(struct ng_stack *st, struct ng_tcp_sock *c,
 	struct ng_tcp *t = tcp_of(st);
 	struct ng_tcp_sockopts o = opts ? *opts : (struct ng_tcp_sockopts){0};
 	uint32_t sb = buf_size(o.sndbuf), rb = buf_size(o.rcvbuf);
+	const struct tcp_cc_ops *cc;
 
 	if (t->mem_used + sb + rb > st->cfg.tcp_mem_max)
 		return -NG_ENOMEM;
@@ -226,8 +241,8 @@ static int conn_setup(struct ng_stack *st, struct ng_tcp_sock *c,
 	o.cc[sizeof(o.cc) - 1] = '\0';
 	c->opts = o;
 	/* congestion control by name (ng_tcp_listen / ng_tcp_connect checked it), else CUBIC */
-	if (o.cc[0] && tcp_cc_find(o.cc))
-		c->cc = tcp_cc_find(o.cc);
+	if (o.cc[0] && (cc = tcp_cc_find(o.cc)) != NULL)
+		c->cc = cc;
 	c->laddr = laddr;
 	c->lport = lport;
 	c->raddr = raddr;
@@ -504,8 +519,7 @@ int ng_tcp_listen(struct ng_stack *st, uint32_t addr, uint16_t port, unsigned ba
 	if (opts)
 		l->opts = *opts;
 	tcp_set_state(l, NG_TCP_LISTEN, "listen");
-	l->hnext = t->listeners;
-	t->listeners = l;
+	listener_link(t, l);
 	*out = l;
 	return 0;
 }
@@ -595,7 +609,6 @@ int ng_tcp_listen_connect(struct ng_tcp_sock *l, uint32_t dst, uint16_t dport, n
 {
 	struct ng_stack *st;
 	struct ng_tcp *t;
-	struct ng_tcp_sock **pp;
 	struct ng_tcp_sockopts o;
 	struct ng_iface *ifc;
 	uint32_t nexthop, laddr;
@@ -612,12 +625,12 @@ int ng_tcp_listen_connect(struct ng_tcp_sock *l, uint32_t dst, uint16_t dport, n
 	if (tcp_lookup(t, laddr, l->lport, dst, dport))
 		return -NG_EADDRINUSE;
 	o = l->opts;
-	if (conn_setup(st, l, &o, laddr, l->lport, dst, dport))
+	/* off the listener list first: hashing the 4-tuple reuses the same link (hnext) */
+	listener_unlink(t, l);
+	if (conn_setup(st, l, &o, laddr, l->lport, dst, dport)) {
+		listener_link(t, l);
 		return -NG_ENOMEM;
-	for (pp = &t->listeners; *pp && *pp != l; pp = &(*pp)->hnext)
-		;
-	if (*pp)
-		*pp = l->hnext;
+	}
 	l->accept = NULL;
 	l->accept_ctx = NULL;
 	active_open(l, fn, ctx, "SEND on a listener");

@@ -11,8 +11,7 @@
  */
 #include "tcp/tcp_internal.h"
 
-/* Window updates are sent in the states where the peer may still send (RFC 9293 3.8.6.2.2);
- * the same rule as ng_tcp_recv. */
+/* Window updates are sent in the states where the peer may still send (RFC 9293 3.8.6.2.2). */
 static bool window_update_state(enum ng_tcp_state s)
 {
 	return s == NG_TCP_ESTABLISHED || s == NG_TCP_FIN_WAIT_1 || s == NG_TCP_FIN_WAIT_2;

@@ -72,11 +72,51 @@ static void test_refusals_keep_listening(void **state)
 	th_fini(&t);
 }
 
+/* Listeners and connections are linked through the same field: turning one listener of several
+ * active, with a connection established beside it, must leave the others listening and the
+ * connection where it was. */
+static void test_other_listeners_survive(void **state)
+{
+	struct ng_tcp_sock *l1, *l2, *l3, *c;
+	struct th_seg s;
+	struct th t;
+	(void)state;
+
+	th_init(&t, 33);
+	ng_tcp_test_set_isn(t.st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t.st, 0, 81, 4, th_accept, &t, NULL, &l1), 0);
+	assert_int_equal(ng_tcp_listen(t.st, 0, TH_SPORT, 4, th_accept, &t, NULL, &l2), 0);
+	assert_int_equal(ng_tcp_listen(t.st, 0, 82, 4, th_accept, &t, NULL, &l3), 0);
+	th_send(&t, TH_PPORT, 81, 100, 0, NG_TCP_SYN, 65535, NULL, 0);
+	th_expect(&t, &s, NG_TCP_SYN | NG_TCP_ACK, 2000, 101, 0);
+	th_send(&t, TH_PPORT, 81, 101, 2001, NG_TCP_ACK, 65535, NULL, 0);
+	c = t.accepted;
+	assert_non_null(c);
+	assert_int_equal(ng_tcp_listen_connect(l2, TH_PEER, 5555, th_event, &t), 0);
+	th_expect(&t, &s, NG_TCP_SYN, 2000, 0, 0);
+	/* the other two still listen, the connection still takes data */
+	for (uint16_t port = 81; port <= 82; port++) {
+		th_send(&t, TH_PPORT + 1, port, 100, 0, NG_TCP_SYN, 65535, NULL, 0);
+		th_expect(&t, &s, NG_TCP_SYN | NG_TCP_ACK, 2000, 101, 0);
+		assert_int_equal(s.h.sport, port);
+	}
+	th_send(&t, TH_PPORT, 81, 101, 2001, NG_TCP_ACK | NG_TCP_PSH, 65535, "x", 1);
+	assert_int_equal(ng_tcp_recv_avail(c), 1);
+	ng_tcp_abort(c);
+	ng_tcp_abort(l2);
+	ng_tcp_close(l1);
+	ng_tcp_close(l3);
+	while (th_pop(&t, &s))
+		;
+	th_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_listener_turns_active),
 	    cmocka_unit_test(test_refusals_keep_listening),
+	    cmocka_unit_test(test_other_listeners_survive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,7 +275,8 @@ struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockop
 	return c;
 }
 
-/* MSS we announce: the route's MTU less the IP and TCP headers (RFC 9293 3.7.1, RFC 6691).
+/* MSS we announce: the route's MTU less the IP and TCP headers (RFC 9293 3.7.1, RFC 6691); and
+ * the transmit offloads of the route's link (tx_offload).
  * Send MSS: the smaller of the peer's option (536 without one) and ours, less the timestamp
  * option every segment carries once negotiated (RFC 6691: the MSS excludes options); call it
  * after c->ts.ok is settled. */
@@ -283,7 +284,12 @@ void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss)
 {
 	uint32_t mtu = ng_ipv4_mtu_to(c->st, c->raddr);
 	uint32_t peer = peer_mss_ok ? peer_mss : TCP_DEFAULT_MSS;
-	uint32_t m;
+	uint32_t m, nexthop;
+	struct ng_iface *ifc;
+
+	/* the offloads of the route's link, looked up once here rather than for every segment */
+	c->tx_offload =
+	    ng_route(c->st, c->raddr, &ifc, &nexthop) && ifc->link ? ifc->link->tx_offload : 0;
 
 	c->our_mss = mtu > NG_TCP_HLEN + TCP_MIN_MSS ? mtu - NG_TCP_HLEN : TCP_DEFAULT_MSS;
 	m = NG_MIN(peer, c->our_mss);

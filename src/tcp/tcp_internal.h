@@ -120,8 +120,9 @@ struct ng_tcp_sock {
 	uint32_t snd_up; /* urgent pointer: seq after the last urgent byte */
 	bool snd_urg;
 	uint8_t snd_wscale;
-	uint32_t snd_mss;  /* effective send MSS */
-	uint32_t sbuf_seq; /* sequence number of the first byte in SB */
+	uint32_t snd_mss;    /* effective send MSS */
+	uint32_t tx_offload; /* NG_LINK_TX_* of the route's link (tcp_setup_mss) */
+	uint32_t sbuf_seq;   /* sequence number of the first byte in SB */
 	struct tcp_ring sb;
 	bool shut_wr;     /* application shut the write side: FIN after the data */
 	bool fin_queued;  /* FIN may be sent (synchronized and SHUT_WR) */

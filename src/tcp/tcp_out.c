@@ -26,31 +26,21 @@ uint32_t tcp_rcv_window(const struct ng_tcp_sock *c)
 	return NG_MIN(space, 65535u << c->rcv_wscale);
 }
 
-/* Transmit offloads (NG_LINK_TX_*) of the link that carries datagrams to DST; 0 when there is no
- * route (ng_ipv4_output will refuse the segment anyway). */
-static uint32_t route_offload(struct ng_stack *st, uint32_t dst)
-{
-	struct ng_iface *ifc;
-	uint32_t nexthop;
-
-	if (!ng_route(st, dst, &ifc, &nexthop) || !ifc->link)
-		return 0;
-	return ifc->link->tx_offload;
-}
-
 /* Build and send one segment from L to R with header H (seq, ack, flags, window, options set
- * by the caller) and LEN payload bytes taken from RING at OFF. GSO > 0 (only where the route's
- * link cuts super-segments, see seg_max) makes a payload longer than GSO a super-segment of
- * GSO-byte segments. Where the link finishes checksums the payload is copied and the checksum
- * left partial; elsewhere it is summed while it is copied (one pass over the payload). 0 or a
+ * by the caller) and LEN payload bytes taken from RING at OFF. OFFLOAD: the NG_LINK_TX_* of the
+ * route's link (a connection's tx_offload; 0 is always safe). GSO > 0 (only where the link cuts
+ * super-segments, see seg_max) makes a payload longer than GSO a super-segment of GSO-byte
+ * segments. Where the link finishes checksums the payload is copied and the checksum left
+ * partial; elsewhere it is summed while it is copied (one pass over the payload). 0 or a
  * negative error. */
 static int emit(struct ng_stack *st, uint32_t laddr, uint32_t raddr, struct ng_tcp_hdr *h,
-                const struct tcp_ring *ring, uint32_t off, uint32_t len, uint32_t gso)
+                const struct tcp_ring *ring, uint32_t off, uint32_t len, uint32_t gso,
+                uint32_t offload)
 {
 	struct ng_ipv4_out o = {.src = laddr, .dst = raddr, .proto = NG_IP_PROTO_TCP, .df = true};
 	/* a TSO super-segment needs a large buffer (60: the longest TCP header) */
 	struct ng_pkt *p = ng_stack_alloc_len(st, 60 + len);
-	bool partial = route_offload(st, raddr) & NG_LINK_TX_CSUM;
+	bool partial = offload & NG_LINK_TX_CSUM;
 	uint64_t psum = 0;
 	size_t hlen, ok;
 	uint8_t *b;
@@ -160,7 +150,8 @@ static int xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags
 	}
 	if (len && tcp_seq_lt(seq, c->sbuf_seq))
 		return -NG_EINVAL;
-	rc = emit(c->st, c->laddr, c->raddr, &h, &c->sb, seq - c->sbuf_seq, len, gso);
+	rc =
+	    emit(c->st, c->laddr, c->raddr, &h, &c->sb, seq - c->sbuf_seq, len, gso, c->tx_offload);
 	if (flags & NG_TCP_ACK) {
 		if (tcp_seq_gt(c->rcv_nxt + wnd, c->rcv_adv) || !(flags & NG_TCP_SYN))
 			c->rcv_adv = tcp_seq_max(c->rcv_adv, c->rcv_nxt + wnd);
@@ -234,7 +225,7 @@ uint32_t tcp_retransmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len)
  * known lost, or the rescue retransmission. Returns whether anything went out. */
 static bool sack_output(struct ng_tcp_sock *c)
 {
-	bool sent = false;
+	bool sent = false, new_data_sent = false;
 
 	for (unsigned n = 0; n < 10000; n++) {
 		uint32_t pipe = tcp_sack_pipe(&c->board, c->snd_una, c->snd_max, c->snd_mss);
@@ -264,7 +255,7 @@ static bool sack_output(struct ng_tcp_sock *c)
 				c->last_tx = c->st->now;
 			c->snd_nxt += len + (fin ? 1 : 0);
 			c->snd_max = c->snd_nxt;
-			tcp_rexmt_on_send(c);
+			new_data_sent = true;
 		} else {
 			uint32_t done = tcp_retransmit(c, s.seq, s.len);
 			if (!done)
@@ -273,6 +264,8 @@ static bool sack_output(struct ng_tcp_sock *c)
 		}
 		sent = true;
 	}
+	if (new_data_sent)
+		tcp_rexmt_on_send(c); /* once for the whole run */
 	return sent;
 }
 
@@ -335,7 +328,7 @@ void tcp_send_cookie_synack(struct ng_stack *st, const struct tcp_seg *seg, uint
 		}
 		h.opt.sack_permitted = o->sack_ok;
 	}
-	emit(st, seg->dst, seg->src, &h, NULL, 0, 0, 0);
+	emit(st, seg->dst, seg->src, &h, NULL, 0, 0, 0, 0);
 }
 
 /* Reset a synchronized connection: <SEQ=SND.MAX><ACK=RCV.NXT><CTL=RST,ACK>. SND.MAX rather
@@ -365,7 +358,7 @@ void tcp_send_rst_reply(struct ng_stack *st, const struct tcp_seg *seg)
 		h.ack = seg->h.seq + tcp_seg_seqlen(seg);
 		h.flags = NG_TCP_RST | NG_TCP_ACK;
 	}
-	emit(st, seg->dst, seg->src, &h, NULL, 0, 0, 0);
+	emit(st, seg->dst, seg->src, &h, NULL, 0, 0, 0, 0);
 }
 
 /* The longest segment output() builds for C: one MSS; or, where the route's link cuts
@@ -378,7 +371,7 @@ static uint32_t seg_max(const struct ng_tcp_sock *c)
 	const uint32_t need = NG_LINK_TX_CSUM | NG_LINK_TX_TSO4;
 	uint32_t room, hdr, n;
 
-	if ((route_offload(c->st, c->raddr) & need) != need)
+	if ((c->tx_offload & need) != need)
 		return c->snd_mss;
 	/* MSS-sized segments when no large buffer is free (ng_pktpool_avail_size) */
 	room = NG_MIN(ng_pktpool_avail_size(c->st->pool) - NG_PKT_HEADROOM, 65535u - NG_IP_HLEN);
@@ -391,7 +384,7 @@ static uint32_t seg_max(const struct ng_tcp_sock *c)
  * 9293 3.8.6.2.1) sends what the window allows even if SWS avoidance would wait. */
 static void output(struct ng_tcp_sock *c, bool force)
 {
-	bool sent_any = false;
+	bool sent_any = false, loop_sent = false;
 	uint32_t tso = 0;
 	unsigned n;
 
@@ -493,7 +486,7 @@ static void output(struct ng_tcp_sock *c, bool force)
 		if (xmit(c, c->snd_nxt, len, flags, len > c->snd_mss ? c->snd_mss : 0) ==
 		    -NG_ENOBUFS)
 			break;
-		sent_any = true;
+		sent_any = loop_sent = true;
 		force = false;
 		if (len)
 			c->last_tx = c->st->now;
@@ -511,13 +504,14 @@ static void output(struct ng_tcp_sock *c, bool force)
 		}
 		c->snd_nxt += len + (fin ? 1 : 0);
 		c->snd_max = tcp_seq_max(c->snd_max, c->snd_nxt);
-		if (c->persist)
-			tcp_rexmt_arm(c);
-		else
-			tcp_rexmt_on_send(c);
 		if (fin)
 			break;
 	}
+	/* once for the whole run (the clock does not move inside it) */
+	if (loop_sent && c->persist)
+		tcp_rexmt_arm(c);
+	else if (loop_sent)
+		tcp_rexmt_on_send(c);
 	{
 		uint32_t off = c->snd_nxt - c->sbuf_seq;
 		bool pending =

@@ -140,8 +140,10 @@ static struct ng_tcp_sock *server_flight(struct th *t, struct ng_tcp_sock **l, b
 	o.mss = MSS;
 	o.sack_permitted = sack_ok;
 	c = th_server(t, l, NULL, 65535, &o);
-	/* offloads from here on (th_server checks full checksums on the handshake) */
+	/* offloads from here on (th_server checks full checksums on the handshake): the link's,
+	 * and the connection's copy it took when its MSS was set up */
 	t->h.link->tx_offload = NG_LINK_TX_CSUM | NG_LINK_TX_TSO4;
+	c->tx_offload = t->h.link->tx_offload;
 	assert_int_equal(ng_tcp_send(c, d, len), (long)len);
 	tx_expect(t, 2001, 10 * MSS);
 	tx_expect_none(t);

@@ -401,27 +401,11 @@ static void rst_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 	}
 }
 
-/* Retransmit the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
+/* Retransmit the first unacknowledged segment (fast retransmit, NewReno partial ACK), with our
+ * FIN if it ends there (the + 1 lets tcp_retransmit take the FIN's sequence number too). */
 static void retransmit_first(struct ng_tcp_sock *c)
 {
-	uint32_t off = c->snd_una - c->sbuf_seq;
-	uint32_t avail = tcp_seq_lt(c->snd_una, c->sbuf_seq + c->sb.len) ? c->sb.len - off : 0;
-	uint32_t len = NG_MIN(avail, c->snd_mss);
-	bool fin =
-	    c->fin_queued && c->snd_una + len == c->fin_seq && tcp_seq_gt(c->snd_max, c->fin_seq);
-	uint8_t fl = NG_TCP_ACK;
-
-	if (!len && !fin)
-		return;
-	if (fin)
-		fl |= NG_TCP_FIN;
-	if (len == avail && len)
-		fl |= NG_TCP_PSH;
-	tcp_xmit(c, c->snd_una, len, fl);
-	c->rtt_timing = false; /* Karn */
-	c->retransmits++;
-	c->bytes_retrans += len;
-	ng_count(c->st, NG_CNT_TCP_RETRANS, 1);
+	tcp_retransmit(c, c->snd_una, c->snd_mss + 1);
 }
 
 /* SND.UNA advances to ACK (step 5 of 3.10.7.4). */
@@ -444,6 +428,9 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 		c->rtt_timing = false;
 	}
 	c->retries = 0;
+	/* RFC 8985 7.4: the probe was acknowledged, the episode is over */
+	if (c->tlp_out && tcp_seq_geq(c->snd_una, c->tlp_high))
+		c->tlp_out = false;
 	if (c->in_recovery) {
 		if (tcp_seq_geq(ack, c->recover)) {
 			/* RFC 6582 3.2 step 3: full acknowledgement ends recovery */

@@ -428,9 +428,6 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 		c->rtt_timing = false;
 	}
 	c->retries = 0;
-	/* RFC 8985 7.4: the probe was acknowledged, the episode is over */
-	if (c->tlp_out && tcp_seq_geq(c->snd_una, c->tlp_high))
-		c->tlp_out = false;
 	if (c->in_recovery) {
 		if (tcp_seq_geq(ack, c->recover)) {
 			/* RFC 6582 3.2 step 3: full acknowledgement ends recovery */

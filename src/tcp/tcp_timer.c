@@ -44,11 +44,14 @@ static uint64_t backed_off(const struct ng_tcp_sock *c, uint64_t base, uint64_t 
  * PTO = 2 * SRTT, plus the peer's worst delayed ACK when one segment is in flight, at least
  * TCP_PTO_MIN_NS, and never later than the RTO.
  */
-static uint64_t tlp_timeout(const struct ng_tcp_sock *c)
+static uint64_t tlp_timeout(struct ng_tcp_sock *c)
 {
 	uint32_t flight = tcp_flight(c);
 	uint64_t pto, rto = backed_off(c, c->rto, TCP_RTO_MAX_NS);
 
+	if (c->tlp_out && tcp_seq_geq(c->snd_una, c->tlp_high))
+		c->tlp_out =
+		    false; /* RFC 8985 7.4: the probe was acknowledged, the episode is over */
 	if (!c->sack_ok || !c->have_rtt || c->tlp_out || c->in_recovery || c->backoff || !flight ||
 	    !c->snd_wnd || (c->state != NG_TCP_ESTABLISHED && c->state != NG_TCP_CLOSE_WAIT) ||
 	    (c->fin_queued && tcp_seq_gt(c->snd_max, c->fin_seq)))

@@ -336,10 +336,11 @@ static void start_get(struct conn *c, struct req *r)
 		int ifd = open_beneath(fd, "index.html", O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
 		close(fd);
 		fd = ifd;
-		if (fd >= 0 && fstat(fd, &sb) != 0) {
-			close(fd);
-			fd = -1;
-		}
+	}
+	/* one fstat for whatever is opened now (SB is read below only after a good one) */
+	if (fd >= 0 && fstat(fd, &sb) != 0) {
+		close(fd);
+		fd = -1;
 	}
 	if (fd < 0) {
 		respond_error(c, errno == EACCES || errno == EXDEV ? 403 : 404);

@@ -119,10 +119,16 @@ uint64_t ng_link_jitter(struct ng_rng *r, uint64_t jitter)
 bool ng_link_finish_csum(uint8_t *f, size_t len, size_t start, size_t offset)
 {
 	size_t at = start + offset;
+	uint16_t c;
 
 	if (start >= len || at + 2 > len)
 		return false;
-	ng_put16(f + at, ng_csum(f + start, len - start));
+	c = ng_csum(f + start, len - start);
+	/* RFC 768: a computed UDP checksum of 0 goes as all ones (0 means "none"); offset 6 is
+	 * UDP's checksum field (TCP's is at 16) */
+	if (offset == 6 && c == 0)
+		c = 0xffff;
+	ng_put16(f + at, c);
 	return true;
 }
 

@@ -47,7 +47,8 @@ static inline uint64_t ng_link_reorder_hold(uint64_t delay, uint64_t jitter)
 }
 
 /* Finish a partial (offloaded) checksum in frame F of LEN bytes: sum from START, stored at
- * START + OFFSET. False when that lies outside the frame. */
+ * START + OFFSET (6: UDP, whose 0 goes as all ones; 16: TCP). False when that lies outside the
+ * frame. */
 bool ng_link_finish_csum(uint8_t *f, size_t len, size_t start, size_t offset);
 /* Cut a TCP/IPv4 GSO super-segment F (LEN bytes, Ethernet framed) into segments of at most MSS
  * payload bytes, packets of POOL appended to Q; both checksums computed. Returns how many. */

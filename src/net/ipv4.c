@@ -205,7 +205,6 @@ void ng_ipv4_finish_csum(struct ng_pkt *p)
 {
 	const uint8_t *d = ng_pkt_data(p);
 	uint32_t ihl, len, at;
-	uint16_t c;
 
 	p->flags &= (uint8_t)~NG_PKT_F_CSUM_PARTIAL;
 	if (p->len < 20)
@@ -213,12 +212,8 @@ void ng_ipv4_finish_csum(struct ng_pkt *p)
 	ihl = (uint32_t)(d[0] & 0x0f) * 4;
 	len = NG_MIN(p->len, (uint32_t)ng_get16(d + 2));
 	at = d[9] == NG_IP_PROTO_TCP ? 16 : d[9] == NG_IP_PROTO_UDP ? 6 : 0;
-	if (!at || ihl + at + 2 > len)
+	if (!at || !ng_link_finish_csum(ng_pkt_data(p), len, ihl, at))
 		return;
-	c = ng_csum(d + ihl, len - ihl);
-	if (d[9] == NG_IP_PROTO_UDP && c == 0)
-		c = 0xffff;
-	ng_put16(ng_pkt_data(p) + ihl + at, c);
 	p->flags |= NG_PKT_F_CSUM_VALID;
 }
 

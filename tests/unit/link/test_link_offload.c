@@ -291,12 +291,29 @@ static void test_segment(void **state)
 	assert_int_equal(ng_pktpool_destroy(pool), 0);
 }
 
+/* Finishing a checksum that comes to 0: a UDP one goes as all ones (RFC 768: 0 means "no
+ * checksum"), a TCP one stays 0. */
+static void test_finish_zero(void **state)
+{
+	uint8_t f[24];
+	(void)state;
+
+	memset(f, 0, sizeof(f));
+	f[0] = f[1] = 0xff; /* the words sum to 0xffff: the checksum is 0 */
+	assert_true(ng_link_finish_csum(f, sizeof(f), 0, 6));
+	assert_int_equal(ng_get16(f + 6), 0xffff);
+	memset(f + 6, 0, 2);
+	assert_true(ng_link_finish_csum(f, sizeof(f), 0, 16));
+	assert_int_equal(ng_get16(f + 16), 0);
+	assert_false(ng_link_finish_csum(f, sizeof(f), 0, 23)); /* the field would not fit */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rx_gso),  cmocka_unit_test(test_rx_gso_data_valid),
 	    cmocka_unit_test(test_rx_csum), cmocka_unit_test(test_tx_hdr),
-	    cmocka_unit_test(test_segment),
+	    cmocka_unit_test(test_segment), cmocka_unit_test(test_finish_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

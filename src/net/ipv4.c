@@ -232,14 +232,19 @@ static int gso_cut(struct ng_stack *st, struct ng_iface *ifc, uint32_t nexthop, 
 	struct ng_pkt *chain, *q;
 	int rc = 0;
 
-	if (ip->df && (!hdrs || hdrs + p->gso_size > ifc->mtu)) {
+	if (!hdrs) {
+		/* no TCP header to cut by: malformed, not too big (no frag-needed for it) */
+		ng_drop_pkt(st, p, NG_DROP_IP_LEN);
+		return -NG_EINVAL;
+	}
+	if (ip->df && hdrs + p->gso_size > ifc->mtu) {
 		ng_icmp_send_error(st, p, NG_ICMP_DEST_UNREACH, NG_ICMP_FRAG_NEEDED,
 		                   (uint16_t)ifc->mtu);
 		ng_drop_pkt(st, p, NG_DROP_IP_DF);
 		return -NG_EMSGSIZE;
 	}
 	if (!ng_link_segment_tcp4_chain(st->pool, ng_pkt_data(p), p->len, 0, p->gso_size, &chain)) {
-		ng_drop_pkt(st, p, hdrs ? NG_DROP_NOBUF : NG_DROP_IP_LEN);
+		ng_drop_pkt(st, p, NG_DROP_NOBUF);
 		return -NG_ENOBUFS;
 	}
 	ng_count(st, NG_CNT_IP_GSO_CUT, 1);

@@ -57,6 +57,9 @@ static void rig_destroy(struct rig *r)
 /* Hand interface A a TCP/IPv4 frame from NT_PEER to PEER_B: 20-byte TCP header, PAYLOAD bytes
  * (byte i is i * 13 + 1), seq 7000, flags FLAGS, DF as given, TTL 64, IP ID 0x1234; the TCP
  * checksum partial (the folded pseudo-header sum) when GSO_SIZE or PARTIAL, else complete. */
+/* The TCP data offset inject writes (in 32-bit words; 5 is a plain header, below 5 malformed). */
+static uint8_t inject_doff = 5;
+
 static void inject(struct rig *r, size_t payload, uint16_t gso_size, bool partial, bool df,
                    uint8_t flags)
 {
@@ -75,7 +78,7 @@ static void inject(struct rig *r, size_t payload, uint16_t gso_size, bool partia
 	ng_put16(t + 2, 80);
 	ng_put32(t + 4, 7000);
 	ng_put32(t + 8, 99);
-	t[12] = 5 << 4;
+	t[12] = (uint8_t)(inject_doff << 4);
 	t[13] = flags;
 	ng_put16(t + 14, 1000);
 	for (i = 0; i < payload; i++)
@@ -244,6 +247,24 @@ static void test_forward_too_big(void **state)
 	rig_destroy(&r);
 }
 
+/* A super-segment without a TCP header to cut it by (data offset 2), on its way to a link that
+ * cannot cut it: malformed, dropped as such; no frag-needed even with DF (it is not too big). */
+static void test_forward_malformed(void **state)
+{
+	struct rig r;
+	(void)state;
+
+	rig_create(&r, 1500, 0);
+	inject_doff = 2;
+	inject(&r, 200, 100, false, true, NG_TCP_ACK);
+	inject_doff = 5;
+	assert_int_equal(nt_drops(&r.h, NG_DROP_IP_LEN), 1);
+	assert_int_equal(nt_drops(&r.h, NG_DROP_IP_DF), 0);
+	assert_int_equal(ng_test_link_pending(r.h.link), 0); /* no ICMP back */
+	assert_int_equal(ng_test_link_pending(r.l2), 0);
+	rig_destroy(&r);
+}
+
 /* A partial checksum (no GSO) forwarded to a link without checksum offload is finished; to one
  * with it, left partial. */
 static void test_forward_partial_csum(void **state)
@@ -288,7 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_eth_oversize_rules),   cmocka_unit_test(test_forward_whole),
 	    cmocka_unit_test(test_forward_cut),          cmocka_unit_test(test_forward_too_big),
-	    cmocka_unit_test(test_forward_partial_csum),
+	    cmocka_unit_test(test_forward_partial_csum), cmocka_unit_test(test_forward_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,7 +48,8 @@ struct ng_link {
 	/* Set by the link's owner (0 by default): hand TCP/IPv4 super-segments the kernel gives us
 	 * whole (gso_size set, NG_PKT_F_CSUM_VALID or _PARTIAL) instead of cut into MTU-sized
 	 * frames. Only links that receive such frames (TAP, AF_PACKET with vnet headers) look at
-	 * it; the owner must accept frames longer than the MTU then. */
+	 * it; the owner must accept frames longer than the MTU then. Wrapping a link (fault, pcap)
+	 * clears it: the wrappers work on wire-sized frames. */
 	bool rx_whole;
 };
 

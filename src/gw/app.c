@@ -257,11 +257,11 @@ int ng_app_start(struct ng_app *a)
 	rc = ng_tap_open(a->tap, a->mtu, &a->link, &msg);
 	if (rc)
 		goto fail_msg;
-	/* The TAP alone may hand the kernel's TCP super-segments whole (the stack's TCP takes
-	 * them, their checksums vouched for by the kernel): one pass less over every received
-	 * byte. Not under --fault or --pcap, whose wrappers work on wire-sized frames.
+	/* The TAP may hand the kernel's TCP super-segments whole (the stack's TCP takes them,
+	 * their checksums vouched for by the kernel): one pass less over every received byte.
+	 * The --fault and --pcap wrappers turn it off again (they work on wire-sized frames).
 	 * NG_APP_RX_WHOLE=0 in the environment turns it off (for comparisons). */
-	if (!a->fault && !a->pcap) {
+	{
 		const char *e = getenv("NG_APP_RX_WHOLE");
 		a->link->rx_whole = !(e && !strcmp(e, "0"));
 	}

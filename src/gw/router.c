@@ -286,9 +286,8 @@ static int open_link(struct router *r, const char *spec, const char *role, struc
 	/* The kernel's 64 KiB super-segments cross whole (the NAT translates them as one datagram
 	 * and the other link's kernel cuts them), instead of being cut into MTU-sized frames here
 	 * and gathered again there. The fault and capture wrappers see what the stack sees, so
-	 * with them the link keeps cutting. */
-	if (!r->fault && !r->pcap)
-		(*out)->rx_whole = true;
+	 * wrapping the link turns this off again (ng_fault_wrap, ng_pcap_wrap). */
+	(*out)->rx_whole = true;
 	if (r->fault) {
 		struct ng_fault_spec fs;
 		ng_fault_parse(r->fault, &fs, &msg);

@@ -374,6 +374,8 @@ int ng_fault_wrap(struct ng_link *inner, const struct ng_fault_spec *spec, uint6
 		ng_link_destroy(inner);
 		return -NG_EINVAL;
 	}
+	/* the wrapper works on wire-sized frames: the link it wraps cuts super-segments */
+	inner->rx_whole = false;
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		ng_link_destroy(inner);

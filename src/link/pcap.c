@@ -142,6 +142,8 @@ int ng_pcap_wrap(struct ng_link *inner, const char *path, int64_t wall_offset_ns
 			*errmsg = "pcap: no file name";
 		return -NG_EINVAL;
 	}
+	/* the wrapper works on wire-sized frames: the link it wraps cuts super-segments */
+	inner->rx_whole = false;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		ng_link_destroy(inner);

@@ -186,7 +186,7 @@ static int gather_flush(struct tap_link *t)
 		iov[i + 1].iov_len = p->len - t->g_hdrs;
 		len += p->len - t->g_hdrs;
 	}
-	rc = write_frames(t, iov, (int)t->gn + 1, len, 1);
+	rc = write_frames(t, iov, (int)t->gn + 1, len, t->gn);
 	for (i = 0; i < t->gn; i++)
 		ng_pkt_free(t->g[i]);
 	t->gn = 0;

@@ -4,7 +4,7 @@
 # directions, seeded): curl downloads a 256 MiB file, then PUTs another 256 MiB file that
 # ng-httpd stores; both arrive intact (sha256). A capture on the TAP (SYNs, and the receiver's
 # ACKs) shows that each handshake negotiated SACK and timestamps both ways and that the
-# receiver's ACKs carried SACK blocks, i.e. recovery really ran on SACK.
+# receiver's ACKs carried SACK blocks (what the sender's recovery works from).
 . "$(dirname "$0")/lib.sh" "$@"
 ng_require_root
 ng_require_cmd curl sha256sum tcpdump tshark

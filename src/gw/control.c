@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "gw/gw.h"
 #include "gw/router.h"
 #include "natgate/tcpstate.h"
 #include "stack_internal.h"
@@ -23,6 +24,7 @@ struct ng_control {
 	char path[108];
 	struct ng_stack *st;
 	struct ng_nat *nat;
+	const struct ng_loop *loop;
 };
 
 static int make_addr(const char *path, struct sockaddr_un *sa)
@@ -124,7 +126,7 @@ void ng_control_serve(struct ng_control *c)
 			close(cfd);
 			continue;
 		}
-		ng_control_answer(c->st, c->nat, req, f);
+		ng_control_answer(c->st, c->nat, c->loop, req, f);
 		fclose(f);
 	}
 }
@@ -171,7 +173,34 @@ static void ct_line(void *ctx, const struct ng_nat_flow_info *fi)
 	c->n++;
 }
 
-static void answer_stats(struct ng_stack *st, struct ng_nat *n, bool json, FILE *out)
+void ng_control_set_loop(struct ng_control *c, const struct ng_loop *loop)
+{
+	c->loop = loop;
+}
+
+static const char *const poll_modes[] = {"off", "fixed", "auto"};
+
+/* The busy-poll line of "stats": mode, window and ceiling (us), polls, hits, time polled. */
+static void answer_poll(const struct ng_loop *loop, bool json, FILE *out)
+{
+	struct ng_loop_stats ls;
+
+	ng_loop_get_stats(loop, &ls);
+	fprintf(
+	    out,
+	    json ? "\"busy_poll\":{\"mode\":\"%s\",\"window_us\":%llu,\"max_us\":%llu,"
+	           "\"waits\":%llu,\"polls\":%llu,\"hits\":%llu,\"shared\":%llu,\"poll_ms\":%llu},"
+	           "\n "
+	         : "busy poll %s: window %llu us (max %llu), waits %llu, polls %llu, hits %llu, "
+	           "cut short by a shared CPU %llu, %llu ms polling\n",
+	    poll_modes[ls.mode], (unsigned long long)(ls.poll_ns / 1000),
+	    (unsigned long long)(ls.poll_max_ns / 1000), (unsigned long long)ls.waits,
+	    (unsigned long long)ls.polls, (unsigned long long)ls.poll_hits,
+	    (unsigned long long)ls.poll_shared, (unsigned long long)(ls.poll_time_ns / 1000000));
+}
+
+static void answer_stats(struct ng_stack *st, struct ng_nat *n, const struct ng_loop *loop,
+                         bool json, FILE *out)
 {
 	const struct ng_stats *s = ng_stack_stats(st);
 	struct ng_nat_stats ns;
@@ -191,6 +220,8 @@ static void answer_stats(struct ng_stack *st, struct ng_nat *n, bool json, FILE 
 		        (unsigned long long)ns.refused, (unsigned long long)ns.held_dropped,
 		        (unsigned long long)ns.held_rejected, (unsigned long long)ns.untracked,
 		        (unsigned long long)ns.evicted);
+		if (loop)
+			answer_poll(loop, false, out);
 		for (i = 0; i < NG_TCP_STATE_MAX; i++)
 			if (ns.tcp_by_state[i])
 				fprintf(out, "tcp %-12s %u\n", ng_tcp_state_name(i),
@@ -208,11 +239,14 @@ static void answer_stats(struct ng_stack *st, struct ng_nat *n, bool json, FILE 
 	        "{\"flows\":%u,\"max_flows\":%u,\"flows_tcp\":%u,\"flows_udp\":%u,"
 	        "\"flows_icmp\":%u,\"mappings\":%u,\"held_syns\":%u,\"table_bytes\":%zu,"
 	        "\"bytes_per_flow\":%zu,\"refused\":%llu,\"held_dropped\":%llu,"
-	        "\"held_rejected\":%llu,\"untracked\":%llu,\"evicted\":%llu,\n \"tcp_states\":{",
+	        "\"held_rejected\":%llu,\"untracked\":%llu,\"evicted\":%llu,\n ",
 	        ns.flows, ns.max_flows, ns.flows_tcp, ns.flows_udp, ns.flows_icmp, ns.mappings,
 	        ns.held_syns, ns.table_bytes, ns.bytes_per_flow, (unsigned long long)ns.refused,
 	        (unsigned long long)ns.held_dropped, (unsigned long long)ns.held_rejected,
 	        (unsigned long long)ns.untracked, (unsigned long long)ns.evicted);
+	if (loop)
+		answer_poll(loop, true, out);
+	fprintf(out, "\"tcp_states\":{");
 	for (i = 0; i < NG_TCP_STATE_MAX; i++) {
 		if (!ns.tcp_by_state[i])
 			continue;
@@ -231,7 +265,8 @@ static void answer_stats(struct ng_stack *st, struct ng_nat *n, bool json, FILE 
 	fprintf(out, "}}\n");
 }
 
-void ng_control_answer(struct ng_stack *st, struct ng_nat *n, const char *cmd, FILE *out)
+void ng_control_answer(struct ng_stack *st, struct ng_nat *n, const struct ng_loop *loop,
+                       const char *cmd, FILE *out)
 {
 	struct ct_ctx c = {out, false, 0};
 
@@ -245,7 +280,7 @@ void ng_control_answer(struct ng_stack *st, struct ng_nat *n, const char *cmd, F
 		else
 			fprintf(out, "%zu flows\n", c.n);
 	} else if (!strcmp(cmd, "stats") || !strcmp(cmd, "stats json")) {
-		answer_stats(st, n, strchr(cmd, ' ') != NULL, out);
+		answer_stats(st, n, loop, strchr(cmd, ' ') != NULL, out);
 	} else {
 		fprintf(out, "error: unknown request '%s' (conntrack|stats [json])\n", cmd);
 	}

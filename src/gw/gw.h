@@ -32,11 +32,31 @@ void ng_loop_set_tick(struct ng_loop *l, ng_loop_tick_fn fn, void *ctx);
 int ng_loop_add_fd(struct ng_loop *l, int fd, ng_loop_fd_fn fn, void *ctx);
 /* Run until *STOP becomes non-zero (set from a signal handler). 0, or -NG_E* on failure. */
 int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop);
-/* Poll without sleeping for up to US (<= 1000) microseconds before each sleep; 0 (the default,
- * or NATGATE_BUSY_POLL_US from the environment) never. Costs CPU time for lower latency. */
-void ng_loop_set_busy_poll(struct ng_loop *l, uint32_t us);
-/* Waits so far and how many a busy poll answered without sleeping (either may be NULL). */
-void ng_loop_counters(const struct ng_loop *l, uint64_t *waits, uint64_t *busy_hits);
+/* Busy polling before a sleep (loop.c's theory): never (the default), a FIXED window of US
+ * (<= 1000) microseconds before every sleep (also NATGATE_BUSY_POLL_US=US from the
+ * environment), or an AUTO window that adapts to the traffic, up to US. Costs CPU time for
+ * lower latency. */
+enum ng_busy_poll { NG_BUSY_POLL_OFF, NG_BUSY_POLL_FIXED, NG_BUSY_POLL_AUTO };
+void ng_loop_set_busy_poll(struct ng_loop *l, enum ng_busy_poll mode, uint32_t us);
+struct ng_loop_stats {
+	enum ng_busy_poll mode;
+	uint64_t poll_max_ns;  /* fixed: the window; auto: its ceiling */
+	uint64_t poll_ns;      /* the window now */
+	uint64_t waits;        /* waits that slept or could have */
+	uint64_t polls;        /* of them, busy polls */
+	uint64_t poll_hits;    /* busy polls that found an event, sparing a sleep */
+	uint64_t poll_shared;  /* busy polls cut short: the CPU went to another task meanwhile */
+	uint64_t poll_time_ns; /* time spent busy polling */
+};
+void ng_loop_get_stats(const struct ng_loop *l, struct ng_loop_stats *out);
+/* Auto mode's rule (loop.c), for tests: the window after a wait. */
+struct ng_poll_window {
+	uint64_t win, max; /* ns: the window now and its ceiling */
+	uint32_t hold;     /* short sleeps left that do not grow it */
+	uint32_t shared;   /* polls in a row that gave the CPU to another task */
+};
+enum ng_poll_outcome { NG_POLL_SLEPT, NG_POLL_HIT, NG_POLL_SHARED };
+void ng_loop_poll_adapt(struct ng_poll_window *w, enum ng_poll_outcome o, uint64_t waited);
 
 /* ---- programs on one TAP (examples), src/gw/app.c ---- */
 /* The options every example takes: --tap NAME --addr A/P [--gw G] [--mtu N] [--pcap FILE]

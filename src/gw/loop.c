@@ -31,13 +31,28 @@
  * a signal mask (as epoll_pwait2 with a mask does, on every call). The signal is consumed; the
  * caller's handler does not run for it.
  *
- * Busy polling (off by default). With NATGATE_BUSY_POLL_US=N in the environment (or
- * ng_loop_set_busy_poll), a loop that would sleep first polls its descriptors without
- * sleeping for up to N microseconds, which spares the wake-up of a sleeping CPU when the next
- * frame comes soon (request/response across CPUs) at the price of a CPU kept busy for up to N
- * us after every frame. It is bounded in time and stops at the first event.
+ * Busy polling. A sleeping loop costs a wake-up per frame: on the virtual machines we measure
+ * on, waking a halted CPU and switching to the loop costs more than forwarding the frame. So a
+ * loop that would sleep may first poll its descriptors without sleeping, giving the CPU away
+ * between polls (sched_yield: on a CPU shared with the peers whose frames it forwards, they
+ * run instead of waiting for the poll to end). Three modes (ng_loop_set_busy_poll):
+ *  - off (the library default): sleep at once.
+ *  - fixed: poll up to a set time before every sleep (NATGATE_BUSY_POLL_US=N in the
+ *    environment does the same).
+ *  - auto (natgate router's default): the window adapts to the traffic, the way KVM's halt
+ *    polling does for a halted vCPU. It starts at 0. A wait that slept but was ended by an
+ *    event within the ceiling grows the window (to POLL_START_NS, then doubling up to the
+ *    ceiling): the next event would likely have come while polling. A wait that polled in
+ *    vain and then slept longer than the ceiling halves it (to 0 below POLL_START_NS): the
+ *    traffic has gaps no window would bridge. A poll that found its event keeps the window.
+ *    So request/response traffic and connection set-ups (events tens of microseconds apart)
+ *    are answered without a wake-up, while idle or sparse traffic costs at most about twice the
+ *    ceiling of polling per quiet spell and then nothing.
+ * Polling is bounded by the window and never passes a deadline; the loop counts its polls, hits
+ * and the time they took (ng_loop_get_stats; `natgate stats` shows them).
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +79,18 @@
  * gone (a TAP whose device was deleted with its namespace says EPOLLERR for ever): the loop
  * stops with -ENODEV instead of spinning. */
 #define LINK_DEAD_WAITS 1000
-/* The longest busy poll NATGATE_BUSY_POLL_US may ask for. */
+/* The longest busy poll NATGATE_BUSY_POLL_US or a fixed window may ask for. */
 #define BUSY_POLL_MAX_US 1000
+/* Auto mode: the first window, grown from 0 after a short sleep. */
+#define POLL_START_NS 10000
+/* A sched_yield that took this long ran another task on our CPU: one that returns at once costs
+ * under a microsecond here (all but 1 in 2000; interrupts and the hypervisor account for the
+ * rest), two context switches and the other task's work take more. */
+#define YIELD_SHARED_NS 5000
+/* Auto mode: after this many polls in a row gave the CPU away (one could be chance), the next
+ * SHARED_HOLD_WAITS short sleeps do not grow the window. */
+#define SHARED_STREAK     3
+#define SHARED_HOLD_WAITS 64
 
 struct loop_fd {
 	int fd;
@@ -96,11 +121,12 @@ struct ng_loop {
 	unsigned n_fds;
 	struct loop_link links[LOOP_MAX_LINKS];
 	unsigned n_links;
-	int sigfd;            /* SIGINT/SIGTERM while running, else -1 */
-	uint64_t busy_ns;     /* busy-poll this long before sleeping; 0: never */
-	uint64_t n_waits;     /* waits that slept or could have (for tests and stats) */
-	uint64_t n_busy_hits; /* busy polls that found an event before sleeping */
-	bool no_pwait2;       /* epoll_pwait2 said ENOSYS: use epoll_pwait */
+	int sigfd; /* SIGINT/SIGTERM while running, else -1 */
+	enum ng_busy_poll poll_mode;
+	struct ng_poll_window pw; /* the window now (poll this long before sleeping; 0: never) and,
+	                           * fixed, the window or, auto, its ceiling */
+	struct ng_loop_stats stats;
+	bool no_pwait2; /* epoll_pwait2 said ENOSYS: use epoll_pwait */
 };
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -108,8 +134,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* A loop watching nothing yet; NATGATE_BUSY_POLL_US (0..1000) sets its busy poll. 0, or a
- * negative errno. */
+/* A loop watching nothing yet; NATGATE_BUSY_POLL_US (0..1000) sets a fixed busy poll. 0, or
+ * a negative errno. */
 int ng_loop_create(struct ng_loop **out)
 {
 	struct ng_loop *l = calloc(1, sizeof(*l));
@@ -128,26 +154,61 @@ int ng_loop_create(struct ng_loop **out)
 		char *end;
 		unsigned long us = strtoul(bp, &end, 10);
 		if (!*end && us <= BUSY_POLL_MAX_US)
-			ng_loop_set_busy_poll(l, (uint32_t)us);
+			ng_loop_set_busy_poll(l, us ? NG_BUSY_POLL_FIXED : NG_BUSY_POLL_OFF,
+			                      (uint32_t)us);
 	}
 	*out = l;
 	return 0;
 }
 
-/* Before sleeping, poll without sleeping for up to US microseconds (0: never, the default).
- * Trades CPU time for the wake-up latency of a sleeping CPU; see the theory above. */
-void ng_loop_set_busy_poll(struct ng_loop *l, uint32_t us)
+/* How the loop polls before sleeping (see the theory above): OFF; FIXED, US microseconds
+ * before every sleep; AUTO, a window that adapts, up to US. US is capped at 1000; FIXED or AUTO
+ * with US 0 is OFF. */
+void ng_loop_set_busy_poll(struct ng_loop *l, enum ng_busy_poll mode, uint32_t us)
 {
-	l->busy_ns = (uint64_t)(us < BUSY_POLL_MAX_US ? us : BUSY_POLL_MAX_US) * 1000u;
+	uint64_t ns = (uint64_t)(us < BUSY_POLL_MAX_US ? us : BUSY_POLL_MAX_US) * 1000u;
+
+	l->poll_mode = ns ? mode : NG_BUSY_POLL_OFF;
+	l->pw.max = l->poll_mode == NG_BUSY_POLL_OFF ? 0 : ns;
+	l->pw.win = l->poll_mode == NG_BUSY_POLL_FIXED ? ns : 0;
+	l->pw.hold = 0;
+	l->pw.shared = 0;
 }
 
-/* Waits so far, and how many of them a busy poll answered without sleeping. */
-void ng_loop_counters(const struct ng_loop *l, uint64_t *waits, uint64_t *busy_hits)
+void ng_loop_get_stats(const struct ng_loop *l, struct ng_loop_stats *out)
 {
-	if (waits)
-		*waits = l->n_waits;
-	if (busy_hits)
-		*busy_hits = l->n_busy_hits;
+	*out = l->stats;
+	out->mode = l->poll_mode;
+	out->poll_max_ns = l->pw.max;
+	out->poll_ns = l->pw.win;
+}
+
+/* Auto mode's rule: the window after a wait whose poll found its event (HIT), gave the CPU to
+ * another task (SHARED), or that slept and was ended by an event WAITED ns after it began
+ * (SLEPT; UINT64_MAX: no event, a deadline ended it). */
+void ng_loop_poll_adapt(struct ng_poll_window *w, enum ng_poll_outcome o, uint64_t waited)
+{
+	if (o == NG_POLL_HIT) {
+		w->shared = 0;
+		return;
+	}
+	if (o == NG_POLL_SHARED && ++w->shared >= SHARED_STREAK)
+		w->hold = SHARED_HOLD_WAITS;
+	if (o != NG_POLL_SHARED)
+		w->shared = 0;
+	if (o == NG_POLL_SLEPT && waited <= w->max) {
+		if (w->hold) {
+			w->hold--;
+			return;
+		}
+		w->win = w->win ? w->win * 2 : POLL_START_NS;
+		if (w->win > w->max)
+			w->win = w->max;
+		return;
+	}
+	w->win /= 2;
+	if (w->win < POLL_START_NS)
+		w->win = 0;
 }
 
 /* Free the loop; the stacks, links and extra descriptors stay with their owners. */
@@ -364,9 +425,10 @@ static int wait_events(struct ng_loop *l, struct epoll_event *evs, int max,
 	return epoll_pwait(l->epfd, evs, max, ms, NULL);
 }
 
-/* Wait for events until the deadline TS (NULL: none). With a busy poll set and a wait ahead
- * that would sleep, first poll without sleeping until an event comes or busy_ns have passed
- * (never past the deadline); then sleep for what is left. */
+/* Wait for events until the deadline TS (NULL: none). With a busy poll window and a wait ahead
+ * that would sleep, first poll without sleeping, yielding the CPU between polls, until an event
+ * comes or the window has passed (never past the deadline); then sleep for what is left. In
+ * auto mode the outcome sets the next window. */
 static int wait_busy(struct ng_loop *l, struct epoll_event *evs, int max, struct timespec *ts,
                      uint64_t now)
 {
@@ -374,26 +436,44 @@ static int wait_busy(struct ng_loop *l, struct epoll_event *evs, int max, struct
 	uint64_t until, t = now, wait;
 	int n;
 
-	l->n_waits++;
-	if (!l->busy_ns || (ts && !ts->tv_sec && !ts->tv_nsec))
+	l->stats.waits++;
+	if (ts && !ts->tv_sec && !ts->tv_nsec)
 		return wait_events(l, evs, max, ts);
 	wait = ts ? (uint64_t)ts->tv_sec * NG_NS_PER_SEC + (uint64_t)ts->tv_nsec : UINT64_MAX;
-	until = now + min_u64(l->busy_ns, wait);
-	do {
-		n = wait_events(l, evs, max, &zero);
-		if (n != 0) {
-			if (n > 0)
-				l->n_busy_hits++;
-			return n;
+	if (l->pw.win) {
+		bool shared = false;
+		l->stats.polls++;
+		until = now + min_u64(l->pw.win, wait);
+		for (;;) {
+			uint64_t y;
+			n = wait_events(l, evs, max, &zero);
+			t = ng_clock_now();
+			if (n != 0 || t >= until || shared)
+				break;
+			sched_yield();
+			y = ng_clock_now();
+			shared = y - t >= YIELD_SHARED_NS; /* look once more, then sleep */
 		}
-		t = ng_clock_now();
-	} while (t < until);
-	if (ts) {
-		wait = wait > t - now ? wait - (t - now) : 0;
-		ts->tv_sec = (time_t)(wait / NG_NS_PER_SEC);
-		ts->tv_nsec = (long)(wait % NG_NS_PER_SEC);
+		l->stats.poll_time_ns += t - now;
+		if (n > 0)
+			l->stats.poll_hits++;
+		if (shared)
+			l->stats.poll_shared++;
+		if (l->poll_mode == NG_BUSY_POLL_AUTO && (n > 0 || shared))
+			ng_loop_poll_adapt(&l->pw, shared ? NG_POLL_SHARED : NG_POLL_HIT, 0);
+		if (n != 0)
+			return n;
+		if (ts) {
+			wait = wait > t - now ? wait - (t - now) : 0;
+			ts->tv_sec = (time_t)(wait / NG_NS_PER_SEC);
+			ts->tv_nsec = (long)(wait % NG_NS_PER_SEC);
+		}
 	}
-	return wait_events(l, evs, max, ts);
+	n = wait_events(l, evs, max, ts);
+	if (l->poll_mode == NG_BUSY_POLL_AUTO && n >= 0)
+		ng_loop_poll_adapt(&l->pw, NG_POLL_SLEPT,
+		                   n > 0 ? ng_clock_now() - now : UINT64_MAX);
+	return n;
 }
 
 /* Run until *STOP becomes non-zero, or SIGINT or SIGTERM comes (which then sets *STOP). 0 then,

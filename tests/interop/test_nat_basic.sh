@@ -107,5 +107,9 @@ else
 fi
 st=$("$NG_BIN/natgate" stats --control "$NAT_CTL")
 nat_check_match "stats shows translated packets" "NAT_TRANSLATED_OUT +[1-9]" "$st"
+# the default busy poll adapts (ceiling 50 us); frames arriving in quick succession during the
+# transfers above were taken by polls instead of wake-ups
+nat_check_match "the router busy-polls adaptively by default, and polls found frames" \
+	"^busy poll auto: window [0-9]+ us \(max 50\), waits [0-9]+, polls [1-9][0-9]*, hits [1-9]" "$st"
 ng_check_alive "natgate router" "$rtr_pid"
 ng_done

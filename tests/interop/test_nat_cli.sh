@@ -30,6 +30,8 @@ ng_check "router with a bad --timeout" usage_err router --timeout udp=0
 ng_check "router with a bad --filter" usage_err router --filter open
 ng_check "router with a bad link" usage_err router --lan eth0
 ng_check "router with a bad --busy-poll" usage_err router --busy-poll 0
+ng_check "router with a --busy-poll too long" usage_err router --busy-poll 1001
+ng_check "router with a --busy-poll word it does not know" usage_err router --busy-poll fast
 ng_check "conntrack without --control" usage_err conntrack
 ng_check "stats with an unknown option" usage_err stats --xml
 ng_nsrun "$ns_cli" 10 "$NG" stats --control "$NG_TMP/none.sock" >/dev/null 2>&1
@@ -40,7 +42,10 @@ nat_check_match "natgate --help lists router, conntrack and stats" "router.*conn
 
 # (the router polls 50 us before each sleep: everything below works the same with it)
 nat_setup --max-flows 100 --busy-poll 50
+nat_check_match "stats shows the fixed busy poll" "^busy poll fixed: window 50 us \(max 50\)" \
+	"$("$NG" stats --control "$NAT_CTL")"
 st=$("$NG" stats --control "$NAT_CTL" --json)
+nat_check_match "stats --json shows the busy poll" '"busy_poll":\{"mode":"fixed","window_us":50,' "$st"
 nat_check_match "stats --json reports the table size and memory per flow" \
 	'"max_flows":100,.*"bytes_per_flow":[0-9]+' "$st"
 if /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$st"; then

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The router's event loop (src/gw/loop.c) counted in syscalls: one read per frame when frames
  * come one at a time (no empty read before each sleep), every frame of a burst delivered, the
- * busy poll off by default and bounded when on.
+ * busy poll off by default and bounded when on, and the auto busy poll's window growing for
+ * events that come in quick succession and shrinking to nothing for sparse ones.
  *
  * The link under the stack is a datagram socketpair: each datagram is one frame, its recv op
  * counts the reads it makes and the empty ones (EAGAIN), and like the TAP link it makes no read
@@ -118,8 +119,7 @@ static uint64_t peer_tick(void *ctx, uint64_t now)
 }
 
 /* Run a loop over one stack on a socketpair link until the peer's script is done. */
-static void run_script(struct peer *pe, struct dgram_link *d, uint32_t busy_us, uint64_t *waits,
-                       uint64_t *hits)
+static void run_script(struct peer *pe, struct dgram_link *d, struct ng_loop_stats *ls)
 {
 	struct ng_stack_config sc;
 	struct ng_iface_config ic;
@@ -145,11 +145,10 @@ static void run_script(struct peer *pe, struct dgram_link *d, uint32_t busy_us, 
 	assert_int_equal(ng_stack_add_iface(st, &ic, &d->l, NULL), 0);
 	assert_int_equal(ng_loop_create(&l), 0);
 	assert_int_equal(ng_loop_add_stack(l, st), 0);
-	ng_loop_set_busy_poll(l, busy_us);
 	ng_loop_set_tick(l, peer_tick, pe);
 	stop = 0;
 	assert_int_equal(ng_loop_run(l, &stop), 0);
-	ng_loop_counters(l, waits, hits);
+	ng_loop_get_stats(l, ls);
 	ng_loop_destroy(l);
 	assert_int_equal(ng_stack_destroy(st), 0);
 	close(sv[0]);
@@ -162,18 +161,19 @@ static void test_loop_one_read_per_frame(void **state)
 {
 	struct dgram_link d;
 	struct peer pe;
-	uint64_t waits, hits;
+	struct ng_loop_stats ls;
 	(void)state;
 
 	unsetenv("NATGATE_BUSY_POLL_US");
 	memset(&pe, 0, sizeof(pe));
 	pe.want = 100;
 	pe.burst = 1;
-	run_script(&pe, &d, 0, &waits, &hits);
+	run_script(&pe, &d, &ls);
 	assert_int_equal(d.l.rx_frames, 100);
 	assert_int_equal(d.empty_reads, 0);
 	assert_int_equal(d.reads, 100);
-	assert_int_equal(hits, 0); /* busy poll off */
+	assert_int_equal(ls.mode, NG_BUSY_POLL_OFF); /* the library default */
+	assert_int_equal(ls.polls, 0);
 }
 
 /* Bursts of 50 frames: every frame is read; once the loop sees the link readable again at once
@@ -183,32 +183,44 @@ static void test_loop_burst_drained(void **state)
 {
 	struct dgram_link d;
 	struct peer pe;
-	uint64_t waits, hits;
+	struct ng_loop_stats ls;
 	(void)state;
 
 	memset(&pe, 0, sizeof(pe));
 	pe.want = 500;
 	pe.burst = 50;
-	run_script(&pe, &d, 0, &waits, &hits);
+	run_script(&pe, &d, &ls);
 	assert_int_equal(d.l.rx_frames, 500);
 	assert_true(d.reads >= 500);
 	/* per burst of 50: two single reads, then one drain (48 frames and one empty read), and
 	 * the wait for the peer's next answer; a preempted test process may need a few more */
-	assert_true(waits < 100);
+	assert_true(ls.waits < 100);
 	assert_true(d.empty_reads <= 10);
 }
 
-/* ---- busy poll: off unless asked; when on, bounded and it answers events that come soon ---- */
+/* ---- busy poll: off unless asked; when on, bounded and it answers events that come soon;
+ * auto: a window that grows for events in quick succession and shrinks away for sparse ones ---- */
 
 struct timer_ctx {
 	int tfd;
 	unsigned fired;
+	long gap_ns; /* the next event this long after the last one was taken */
+	uint64_t t0; /* the first tick: the run is bounded to 5 s from it */
 };
+
+static void timer_arm(int tfd, long ns)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = ns / 1000000000;
+	its.it_value.tv_nsec = ns % 1000000000;
+	assert_int_equal(timerfd_settime(tfd, 0, &its, NULL), 0);
+}
 
 static void timer_ready(void *ctx, int fd, uint64_t now)
 {
 	struct timer_ctx *t = ctx;
-	struct itimerspec its;
 	uint64_t exp;
 
 	(void)now;
@@ -217,26 +229,26 @@ static void timer_ready(void *ctx, int fd, uint64_t now)
 		stop = 1;
 		return;
 	}
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_nsec = 100 * 1000; /* the next event 100 us from now */
-	assert_int_equal(timerfd_settime(t->tfd, 0, &its, NULL), 0);
+	timer_arm(t->tfd, t->gap_ns);
 }
 
 static uint64_t bound_tick(void *ctx, uint64_t now)
 {
-	static uint64_t t0;
-	(void)ctx;
-	if (!t0)
-		t0 = now;
-	if (now - t0 > 5 * NG_NS_PER_SEC)
+	struct timer_ctx *t = ctx;
+
+	if (!t->t0)
+		t->t0 = now;
+	if (now - t->t0 > 5 * NG_NS_PER_SEC)
 		stop = 1;
 	return UINT64_MAX;
 }
 
-static unsigned timer_run(uint32_t busy_us, const char *env, uint64_t *waits, uint64_t *hits)
+/* 50 events GAP_US apart through a loop polling as MODE/US says (ENV: NATGATE_BUSY_POLL_US,
+ * NULL unset); the loop's figures in *LS. Returns the events taken. */
+static unsigned timer_run(enum ng_busy_poll mode, uint32_t us, const char *env, long gap_us,
+                          struct ng_loop_stats *ls)
 {
 	struct timer_ctx t;
-	struct itimerspec its;
 	struct ng_loop *l;
 
 	if (env)
@@ -244,19 +256,18 @@ static unsigned timer_run(uint32_t busy_us, const char *env, uint64_t *waits, ui
 	else
 		unsetenv("NATGATE_BUSY_POLL_US");
 	memset(&t, 0, sizeof(t));
+	t.gap_ns = gap_us * 1000;
 	t.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	assert_true(t.tfd >= 0);
 	assert_int_equal(ng_loop_create(&l), 0);
-	if (busy_us)
-		ng_loop_set_busy_poll(l, busy_us);
+	if (mode != NG_BUSY_POLL_OFF)
+		ng_loop_set_busy_poll(l, mode, us);
 	assert_int_equal(ng_loop_add_fd(l, t.tfd, timer_ready, &t), 0);
-	ng_loop_set_tick(l, bound_tick, NULL);
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_nsec = 100 * 1000;
-	assert_int_equal(timerfd_settime(t.tfd, 0, &its, NULL), 0);
+	ng_loop_set_tick(l, bound_tick, &t);
+	timer_arm(t.tfd, t.gap_ns);
 	stop = 0;
 	assert_int_equal(ng_loop_run(l, &stop), 0);
-	ng_loop_counters(l, waits, hits);
+	ng_loop_get_stats(l, ls);
 	ng_loop_destroy(l);
 	close(t.tfd);
 	unsetenv("NATGATE_BUSY_POLL_US");
@@ -265,24 +276,95 @@ static unsigned timer_run(uint32_t busy_us, const char *env, uint64_t *waits, ui
 
 static void test_loop_busy_poll(void **state)
 {
-	uint64_t waits, hits;
+	struct ng_loop_stats ls;
 	(void)state;
 
 	/* off by default: every wait sleeps */
-	assert_int_equal(timer_run(0, NULL, &waits, &hits), 50);
-	assert_int_equal(hits, 0);
-	assert_true(waits >= 50);
+	assert_int_equal(timer_run(NG_BUSY_POLL_OFF, 0, NULL, 100, &ls), 50);
+	assert_int_equal(ls.polls, 0);
+	assert_int_equal(ls.poll_hits, 0);
+	assert_true(ls.waits >= 50);
 	/* 1000 us of busy poll catch events 100 us apart before sleeping (most of them: a
 	 * preempted test process may miss a few) */
-	assert_int_equal(timer_run(1000, NULL, &waits, &hits), 50);
-	assert_true(hits >= 25);
+	assert_int_equal(timer_run(NG_BUSY_POLL_FIXED, 1000, NULL, 100, &ls), 50);
+	assert_true(ls.poll_hits >= 25);
+	assert_true(ls.polls >= ls.poll_hits);
 	/* the same from the environment; out-of-range values are ignored */
-	assert_int_equal(timer_run(0, "1000", &waits, &hits), 50);
-	assert_true(hits >= 25);
-	assert_int_equal(timer_run(0, "100000", &waits, &hits), 50);
-	assert_int_equal(hits, 0);
-	assert_int_equal(timer_run(0, "12x", &waits, &hits), 50);
-	assert_int_equal(hits, 0);
+	assert_int_equal(timer_run(NG_BUSY_POLL_OFF, 0, "1000", 100, &ls), 50);
+	assert_int_equal(ls.mode, NG_BUSY_POLL_FIXED);
+	assert_true(ls.poll_hits >= 25);
+	assert_int_equal(timer_run(NG_BUSY_POLL_OFF, 0, "100000", 100, &ls), 50);
+	assert_int_equal(ls.poll_hits, 0);
+	assert_int_equal(timer_run(NG_BUSY_POLL_OFF, 0, "12x", 100, &ls), 50);
+	assert_int_equal(ls.poll_hits, 0);
+	/* a window of 0 is off */
+	assert_int_equal(timer_run(NG_BUSY_POLL_AUTO, 0, NULL, 100, &ls), 50);
+	assert_int_equal(ls.mode, NG_BUSY_POLL_OFF);
+	assert_int_equal(ls.polls, 0);
+}
+
+/* The auto window's rule (ceiling 50 us): grown from nothing by a short sleep, doubled up to
+ * the ceiling, kept by a hit, halved by a vain poll followed by a long sleep or by a deadline,
+ * gone below the first window; a poll that gave the CPU to another task halves it too, and three
+ * in a row keep the next 64 short sleeps from growing it. */
+static uint64_t adapt(struct ng_poll_window *w, enum ng_poll_outcome o, uint64_t waited)
+{
+	ng_loop_poll_adapt(w, o, waited);
+	return w->win;
+}
+
+static void test_loop_poll_adapt_rule(void **state)
+{
+	const uint64_t us = 1000;
+	struct ng_poll_window w = {0, 50 * us, 0, 0};
+	unsigned i;
+	(void)state;
+
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 30 * us), 10 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 30 * us), 20 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 50 * us), 40 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 45 * us), 50 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 1 * us), 50 * us);
+	assert_int_equal(adapt(&w, NG_POLL_HIT, 0), 50 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 50 * us + 1), 25 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, UINT64_MAX), 12500);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 1000 * us), 0);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, UINT64_MAX), 0);
+	/* a shared CPU once: halved, and the next short sleep grows it again */
+	w.win = 50 * us;
+	assert_int_equal(adapt(&w, NG_POLL_SHARED, 0), 25 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 5 * us), 50 * us);
+	/* three times in a row: halved each time, then 64 short sleeps leave it alone */
+	assert_int_equal(adapt(&w, NG_POLL_SHARED, 0), 25 * us);
+	assert_int_equal(adapt(&w, NG_POLL_SHARED, 0), 12500);
+	assert_int_equal(adapt(&w, NG_POLL_SHARED, 0), 0);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(adapt(&w, NG_POLL_SLEPT, 5 * us), 0);
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 5 * us), 10 * us);
+	/* a ceiling below the first window */
+	w.win = 0;
+	w.max = 5 * us;
+	assert_int_equal(adapt(&w, NG_POLL_SLEPT, 1 * us), 5 * us);
+}
+
+/* Auto in a running loop: events 100 us apart (ceiling 1000 us) are soon caught by polls; events
+ * 20 ms apart leave the window at nothing, so the loop polls next to never and sleeps. */
+static void test_loop_poll_auto(void **state)
+{
+	struct ng_loop_stats ls;
+	(void)state;
+
+	assert_int_equal(timer_run(NG_BUSY_POLL_AUTO, 1000, NULL, 100, &ls), 50);
+	assert_int_equal(ls.mode, NG_BUSY_POLL_AUTO);
+	assert_int_equal(ls.poll_max_ns, 1000 * 1000);
+	assert_true(ls.poll_hits >= 25);
+	assert_true(ls.poll_ns > 0);
+
+	assert_int_equal(timer_run(NG_BUSY_POLL_AUTO, 1000, NULL, 20000, &ls), 50);
+	assert_true(ls.poll_hits <= 2);
+	assert_true(ls.polls <= 5);
+	/* at most the first windows' worth of polling: 50 events x 20 ms slept meanwhile */
+	assert_true(ls.poll_time_ns < 5 * 1000 * 1000);
 }
 
 /* ---- SIGTERM stops a loop whose link always has input ---- */
@@ -426,6 +508,8 @@ int main(void)
 	    cmocka_unit_test(test_loop_one_read_per_frame),
 	    cmocka_unit_test(test_loop_burst_drained),
 	    cmocka_unit_test(test_loop_busy_poll),
+	    cmocka_unit_test(test_loop_poll_adapt_rule),
+	    cmocka_unit_test(test_loop_poll_auto),
 	    cmocka_unit_test(test_loop_signal_under_load),
 	    cmocka_unit_test(test_loop_dead_link),
 	};

@@ -27,8 +27,12 @@
 #include <stdint.h>
 
 #define TCP_COOKIE_PERIOD_NS (64ull * 1000000000ull) /* one tick of the cookie clock */
-#define TCP_COOKIE_NMSS      8
-#define TCP_COOKIE_TS_BITS   5 /* low TSval bits carrying WS and SACK-permitted */
+/* How long a cookie stays valid: one made at T is accepted until the end of the period after
+ * T's (tcp_cookie_check), so always before T + 2 periods. A listener that sent no cookie for
+ * that long has none outstanding, and an ACK it gets cannot complete a cookie handshake. */
+#define TCP_COOKIE_LIFETIME_NS (2 * TCP_COOKIE_PERIOD_NS)
+#define TCP_COOKIE_NMSS        8
+#define TCP_COOKIE_TS_BITS     5 /* low TSval bits carrying WS and SACK-permitted */
 
 /* The connection, host order, as seen by the listener. */
 struct tcp_cookie_tuple {

@@ -866,14 +866,30 @@ static void syn_sent_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 }
 
 /* The SYN cookie key: the stack's secret through its own derivation, so that cookies and
- * ISNs never share a key (tcp_cookie.h). */
-static void cookie_key(const struct ng_stack *st, uint8_t key[16])
+ * ISNs never share a key (tcp_cookie.h); derived once, on first use (the secret never changes
+ * after the stack is created). */
+static const uint8_t *cookie_key(struct ng_stack *st)
 {
 	static const char tag[2][16] = {"syncookie key 0", "syncookie key 1"};
-	uint64_t a = ng_siphash(st->secret, tag[0], sizeof(tag[0]));
-	uint64_t b = ng_siphash(st->secret, tag[1], sizeof(tag[1]));
-	memcpy(key, &a, 8);
-	memcpy(key + 8, &b, 8);
+	struct ng_tcp *t = tcp_of(st);
+
+	if (!t->cookie_key_ok) {
+		uint64_t a = ng_siphash(st->secret, tag[0], sizeof(tag[0]));
+		uint64_t b = ng_siphash(st->secret, tag[1], sizeof(tag[1]));
+		memcpy(t->cookie_key, &a, 8);
+		memcpy(t->cookie_key + 8, &b, 8);
+		t->cookie_key_ok = true;
+	}
+	return t->cookie_key;
+}
+
+/* Can an ACK reaching listener L complete a cookie handshake? Only if L sent a cookie within
+ * the cookie lifetime (TCP_COOKIE_LIFETIME_NS; Linux asks the same of its listeners): every
+ * cookie older than that fails tcp_cookie_check anyway. So a flood of stray ACKs at a listener
+ * that sent no cookie costs this test, not a SipHash each. */
+static bool cookies_live(const struct ng_stack *st, const struct ng_tcp_sock *l)
+{
+	return l->cookie_ns && st->now + 1 - l->cookie_ns < TCP_COOKIE_LIFETIME_NS;
 }
 
 /* The window shift a child of L would use: the one tcp_conn_new computes from the receive
@@ -907,7 +923,7 @@ static void cookie_syn(struct ng_stack *st, struct ng_tcp_sock *l, const struct 
 	struct tcp_cookie_tuple tu = cookie_tuple(seg);
 	struct tcp_cookie_opts o = {0};
 	struct tcp_ts ts;
-	uint8_t key[16], ws;
+	uint8_t ws;
 	uint32_t isn, rb, mtu, our_mss, tsval = 0;
 
 	o.mss = seg->h.opt.mss_ok ? seg->h.opt.mss : TCP_DEFAULT_MSS;
@@ -915,8 +931,7 @@ static void cookie_syn(struct ng_stack *st, struct ng_tcp_sock *l, const struct 
 	o.ws_ok = o.ts_ok && seg->h.opt.ws_ok;
 	o.ws = o.ws_ok ? NG_MIN(seg->h.opt.ws, TCP_MAX_WSCALE) : 0;
 	o.sack_ok = o.ts_ok && seg->h.opt.sack_permitted && !l->opts.no_sack;
-	cookie_key(st, key);
-	isn = tcp_cookie_isn(key, &tu, seg->h.seq, st->now, &o);
+	isn = tcp_cookie_isn(cookie_key(st), &tu, seg->h.seq, st->now, &o);
 	if (o.ts_ok) {
 		/* the TSval on the clock the connection will use (RFC 7323 5.4 offset) */
 		tcp_ts_init(&ts, tcp_ts_offset(st->secret, tu.laddr, tu.lport, tu.raddr, tu.rport));
@@ -931,20 +946,18 @@ static void cookie_syn(struct ng_stack *st, struct ng_tcp_sock *l, const struct 
 	                       (uint16_t)NG_MIN(rb, 65535u), tsval);
 }
 
-/* RFC 4987 3.6: an ACK for listener L that may complete a cookie handshake. If SEG.ACK - 1 is
- * a valid cookie for SEG.SEQ - 1, the connection is created from what the cookie recorded and
- * SEG goes through the SYN_RECEIVED rules, which make it ESTABLISHED (and take any data it
- * carries). True if SEG was taken. */
+/* RFC 4987 3.6: an ACK for listener L that may complete a cookie handshake (L's cookies are
+ * live: the caller checked). If SEG.ACK - 1 is a valid cookie for SEG.SEQ - 1, the connection
+ * is created from what the cookie recorded and SEG goes through the SYN_RECEIVED rules, which
+ * make it ESTABLISHED (and take any data it carries). True if SEG was taken. */
 static bool cookie_ack(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_seg *seg)
 {
 	struct tcp_cookie_tuple tu = cookie_tuple(seg);
 	struct tcp_cookie_opts o;
 	struct ng_tcp_sock *c;
-	uint8_t key[16];
 
-	cookie_key(st, key);
-	if (!tcp_cookie_check(key, &tu, seg->h.seq, seg->h.ack, st->now, seg->h.opt.ts_ok,
-	                      seg->h.opt.tsecr, &o)) {
+	if (!tcp_cookie_check(cookie_key(st), &tu, seg->h.seq, seg->h.ack, st->now,
+	                      seg->h.opt.ts_ok, seg->h.opt.tsecr, &o)) {
 		ng_count(st, NG_CNT_TCP_SYNCOOKIE_BAD, 1);
 		return false;
 	}
@@ -1010,13 +1023,12 @@ static bool cookie_rescue(struct ng_tcp_sock *c, const struct tcp_seg *seg)
 {
 	struct tcp_cookie_tuple tu = cookie_tuple(seg);
 	struct tcp_cookie_opts o;
-	uint8_t key[16];
 
-	if (!c->passive || !c->parent || !c->parent->cookie_ns || seg->h.seq != c->rcv_nxt)
+	if (!c->passive || !c->parent || !cookies_live(c->st, c->parent) ||
+	    seg->h.seq != c->rcv_nxt)
 		return false;
-	cookie_key(c->st, key);
-	if (!tcp_cookie_check(key, &tu, seg->h.seq, seg->h.ack, c->st->now, seg->h.opt.ts_ok,
-	                      seg->h.opt.tsecr, &o))
+	if (!tcp_cookie_check(cookie_key(c->st), &tu, seg->h.seq, seg->h.ack, c->st->now,
+	                      seg->h.opt.ts_ok, seg->h.opt.tsecr, &o))
 		return false;
 	ng_count(c->st, NG_CNT_TCP_SYNCOOKIE_OK, 1);
 	cookie_adopt(c, seg, &o);
@@ -1037,16 +1049,19 @@ static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_
 		return;
 	}
 	if (fl & NG_TCP_ACK) {
-		if (!(fl & NG_TCP_SYN) && cookie_ack(st, l, seg))
+		/* RFC 4987 3.6: only while cookies are live may an ACK complete a handshake */
+		bool live = cookies_live(st, l);
+		if (live && !(fl & NG_TCP_SYN) && cookie_ack(st, l, seg))
 			return;
 		/* while cookies are live, an ACK that fails the check may be a cookie
 		 * connection's later segment whose first (the one carrying SEG.SEQ = ISN + 1)
 		 * was lost: drop it quietly, the peer's retransmission of that first segment
 		 * completes the handshake; a RST would kill the connection */
-		if (l->cookie_ns && st->now + 1 - l->cookie_ns < 2 * TCP_COOKIE_PERIOD_NS) {
+		if (live) {
 			ng_drop_count(st, NG_DROP_TCP_UNACCEPTABLE);
 			return;
 		}
+		/* RFC 9293 3.10.7.2: any other ACK to a listener draws <SEQ=SEG.ACK><CTL=RST> */
 		tcp_send_rst_reply(st, seg);
 		ng_drop_count(st, NG_DROP_TCP_UNACCEPTABLE);
 		return;

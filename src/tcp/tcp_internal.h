@@ -231,6 +231,9 @@ struct ng_tcp {
 	void *trace_ctx;
 	bool isn_fixed; /* tests: every ISN is ISN_VALUE */
 	uint32_t isn_value;
+	/* SYN cookies (tcp_cookie.h): their key, derived from the stack's secret on first use */
+	uint8_t cookie_key[16];
+	bool cookie_key_ok;
 	/* RFC 5961 7: challenge ACKs of the whole stack share one bucket (set up on first use) */
 	struct tcp_chal_limit chal;
 	bool chal_init;

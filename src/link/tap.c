@@ -168,13 +168,11 @@ static int gather_flush(struct tap_link *t)
 	ng_put16(th + 16,
 	         (uint16_t)~ng_csum_finish(ng_csum_pseudo(ng_get32(ip + 12), ng_get32(ip + 16),
 	                                                  NG_IP_PROTO_TCP, (uint16_t)tcp_len)));
-	memset(&vh, 0, sizeof(vh));
-	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh.hdr_len = (uint16_t)t->g_hdrs;
-	vh.gso_size = (uint16_t)t->g_mss;
-	vh.csum_start = (uint16_t)(NG_ETH_HLEN + ihl);
-	vh.csum_offset = 16;
+	/* The first packet now heads a super-segment of the whole batch: the header that asks
+	 * the kernel to cut it (and to finish its checksum) is the one any such packet gets. */
+	first->gso_size = (uint16_t)t->g_mss;
+	first->flags |= NG_PKT_F_CSUM_PARTIAL;
+	ng_link_offload_hdr(first, &vh);
 	iov[0].iov_base = &vh;
 	iov[0].iov_len = sizeof(vh);
 	iov[1].iov_base = d;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The TAP link's offloads against the kernel's TCP, in a fresh network namespace: the kernel's
- * 64 KiB super-segments are cut up for natgate's stack, and natgate's runs of segments reach the
- * kernel gathered into GSO frames; every byte arrives either way.
+ * 64 KiB super-segments are cut up for natgate's stack, and natgate's own super-segments (TSO)
+ * and runs of ordinary segments (TSO off: the link gathers them) reach the kernel as GSO frames
+ * whose virtio-net header the kernel understood as such (seen through a packet socket on the
+ * kernel's side); every byte arrives either way.
  *
  * The test moves this process into a new, anonymous network namespace (unshare(CLONE_NEWNET))
  * before it creates anything, so nothing touches the namespace it started in and everything
@@ -10,13 +12,18 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/core_internal.h"
 #include "gw/gw.h"
 #include "natgate/tcp.h"
 #include "wire/wire_internal.h"
@@ -57,6 +64,67 @@ static uint64_t dev_stat(const char *dev, int what)
 	fclose(f);
 	assert_true(r != UINT64_MAX);
 	return r;
+}
+
+/* A packet socket on the kernel's side of DEV that shows each IPv4 frame the kernel takes in
+ * with its offload state (PACKET_VNET_HDR: the virtio-net header our link wrote, as the kernel
+ * understood it). */
+static int tap_socket(const char *dev)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP)};
+	/* SOCK_RAW: frames with their Ethernet header, as the offsets in the header count */
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_IP)), one = 1;
+	int size = 16 << 20;
+
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)), 0);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	sll.sll_ifindex = (int)if_nametoindex(dev);
+	assert_true(sll.sll_ifindex > 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return fd;
+}
+
+/* Read what FD saw arrive for TCP port PORT: a data frame with more than one segment's payload
+ * must be a GSO frame whose header asks for TCP/IPv4 segments of fewer bytes than it carries,
+ * with the checksum to finish at the TCP header (they are counted in *GSO); the others must be
+ * ordinary frames. */
+static void tap_drain(int fd, uint16_t port, unsigned *gso)
+{
+	static uint8_t f[65536 + 64];
+	struct virtio_net_hdr vh;
+	struct sockaddr_ll from;
+	struct iovec iov[2] = {{&vh, sizeof(vh)}, {f, sizeof(f)}};
+	struct msghdr msg = {.msg_name = &from, .msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n;
+
+	for (int i = 0; i < 4096; i++) {
+		const uint8_t *ip = f + 14;
+		size_t ihl, thl, pay;
+
+		msg.msg_namelen = sizeof(from);
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		n -= (ssize_t)sizeof(vh);
+		if (from.sll_pkttype == PACKET_OUTGOING || n < 14 + 40 || ip[9] != NG_IP_PROTO_TCP)
+			continue;
+		ihl = (size_t)(ip[0] & 0x0f) * 4;
+		thl = (size_t)(ip[ihl + 12] >> 4) * 4;
+		if (ng_get16(ip + ihl + 2) != port || (size_t)n < 14 + ihl + thl)
+			continue;
+		pay = ng_get16(ip + 2) - ihl - thl;
+		if (pay <= 1460) {
+			assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+			continue;
+		}
+		assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+		assert_true(vh.gso_size >= 536 && vh.gso_size <= 1460 && vh.gso_size < pay);
+		assert_true(vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+		assert_int_equal(vh.csum_start, 14 + ihl);
+		assert_int_equal(vh.csum_offset, 16);
+		(*gso)++;
+	}
 }
 
 struct peer {
@@ -122,6 +190,63 @@ static void turn(struct ng_stack *st, struct ng_link *l)
 	ng_link_poll(l, ng_clock_now());
 }
 
+/* natgate -> kernel: connect to a kernel listener on K_ADDR:PORT and send the blob; the kernel
+ * must get every byte (hash WANT) in far fewer frames than 1448-byte segments would take, be
+ * they our TCP's super-segments or runs of segments the link gathered into GSO writes. */
+static void to_kernel(struct ng_stack *st, struct ng_link *l, uint32_t k_addr, uint16_t port,
+                      uint64_t want, const char *what)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct peer down = {.hash = FNV0};
+	struct ng_tcp_sock *cs;
+	uint64_t end, krx0, ltx0 = l->tx_frames, kbytes = 0, khash = FNV0;
+	unsigned gso = 0;
+	int lsk, a = -1, one = 1, tap = tap_socket("ngt1");
+
+	lsk = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(lsk >= 0);
+	setsockopt(lsk, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_addr.s_addr = htonl(k_addr);
+	sa.sin_port = htons(port);
+	assert_int_equal(bind(lsk, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lsk, 4), 0);
+	krx0 = dev_stat("ngt1", 0);
+	assert_int_equal(ng_tcp_connect(st, k_addr, port, source_event, &down, NULL, &cs), 0);
+	end = ng_clock_now() + 10 * NG_NS_PER_SEC;
+	while (ng_clock_now() < end) {
+		uint8_t b[65536];
+		ssize_t n;
+		turn(st, l);
+		tap_drain(tap, port, &gso);
+		if (down.connected)
+			source_push(cs, &down);
+		if (a < 0)
+			a = accept(lsk, NULL, NULL);
+		if (a >= 0) {
+			while ((n = recv(a, b, sizeof(b), MSG_DONTWAIT)) > 0) {
+				khash = fnv(khash, b, (size_t)n);
+				kbytes += (uint64_t)n;
+			}
+			if (n == 0)
+				break;
+		}
+		usleep(100);
+	}
+	assert_int_equal(kbytes, BLOB);
+	assert_true(khash == want);
+	assert_int_equal(l->tx_errors, 0);
+	tap_drain(tap, port, &gso);
+	print_message("natgate -> kernel (%s): %llu link frames, %llu kernel frames (%u GSO)\n",
+	              what, (unsigned long long)(l->tx_frames - ltx0),
+	              (unsigned long long)(dev_stat("ngt1", 0) - krx0), gso);
+	assert_true(gso > 0);
+	assert_true(dev_stat("ngt1", 0) - krx0 < 725 / 2);
+	close(tap);
+	close(a);
+	close(lsk);
+	ng_tcp_close(cs);
+}
+
 static void test_tap_offload(void **state)
 {
 	const uint32_t k_addr = NG_IP4(10, 79, 0, 1), n_addr = NG_IP4(10, 79, 0, 2);
@@ -129,13 +254,13 @@ static void test_tap_offload(void **state)
 	struct ng_iface_config ic;
 	struct ng_stack *st;
 	struct ng_link *l = NULL;
-	struct ng_tcp_sock *ls, *cs;
+	struct ng_tcp_sock *ls;
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct peer up = {.hash = FNV0}, down = {.hash = FNV0};
+	struct peer up = {.hash = FNV0};
 	const char *msg = NULL;
-	uint64_t want, end, ktx0, krx0, kbytes = 0, khash = FNV0;
+	uint64_t want, end, ktx0;
 	size_t sent = 0;
-	int t, lsk, a = -1, one = 1;
+	int t;
 	(void)state;
 
 	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
@@ -193,44 +318,11 @@ static void test_tap_offload(void **state)
 	assert_true(dev_stat("ngt1", 1) - ktx0 < 725 / 2);
 	close(t);
 
-	/* natgate -> kernel: segments gathered into GSO writes; the kernel must get every byte */
-	lsk = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	assert_true(lsk >= 0);
-	setsockopt(lsk, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa.sin_addr.s_addr = htonl(k_addr);
-	sa.sin_port = htons(7000);
-	assert_int_equal(bind(lsk, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lsk, 4), 0);
-	krx0 = dev_stat("ngt1", 0);
-	assert_int_equal(ng_tcp_connect(st, k_addr, 7000, source_event, &down, NULL, &cs), 0);
-	end = ng_clock_now() + 10 * NG_NS_PER_SEC;
-	while (ng_clock_now() < end) {
-		uint8_t b[65536];
-		ssize_t n;
-		turn(st, l);
-		if (down.connected)
-			source_push(cs, &down);
-		if (a < 0)
-			a = accept(lsk, NULL, NULL);
-		if (a >= 0) {
-			while ((n = recv(a, b, sizeof(b), MSG_DONTWAIT)) > 0) {
-				khash = fnv(khash, b, (size_t)n);
-				kbytes += (uint64_t)n;
-			}
-			if (n == 0)
-				break;
-		}
-		usleep(100);
-	}
-	assert_int_equal(kbytes, BLOB);
-	assert_true(khash == want);
-	assert_int_equal(l->tx_errors, 0);
-	print_message("natgate -> kernel: %llu kernel frames\n",
-	              (unsigned long long)(dev_stat("ngt1", 0) - krx0));
-	assert_true(dev_stat("ngt1", 0) - krx0 < 725 / 2);
-	close(a);
-	close(lsk);
-	ng_tcp_close(cs);
+	/* natgate -> kernel: our TCP's super-segments (TSO) written whole */
+	to_kernel(st, l, k_addr, 7000, want, "TSO");
+	/* ...and without TSO on the link: MSS segments, gathered into GSO writes by the link */
+	l->tx_offload &= ~NG_LINK_TX_TSO4;
+	to_kernel(st, l, k_addr, 7001, want, "gathered");
 	ng_tcp_close(ls);
 	for (int i = 0; i < 20; i++)
 		turn(st, l);

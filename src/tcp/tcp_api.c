@@ -211,7 +211,8 @@ static bool opts_ok(const struct ng_tcp_sockopts *o)
 	return memchr(o->cc, 0, sizeof(o->cc)) && tcp_cc_find(o->cc);
 }
 
-static uint32_t buf_size(uint32_t want)
+/* The size of a ring asked for as WANT bytes (0: the default), within [TCP_MIN_BUF, 1 GiB]. */
+uint32_t tcp_buf_size(uint32_t want)
 {
 	if (!want)
 		want = TCP_DEFAULT_BUF;
@@ -227,7 +228,7 @@ static int conn_setup(struct ng_stack *st, struct ng_tcp_sock *c,
 {
 	struct ng_tcp *t = tcp_of(st);
 	struct ng_tcp_sockopts o = opts ? *opts : (struct ng_tcp_sockopts){0};
-	uint32_t sb = buf_size(o.sndbuf), rb = buf_size(o.rcvbuf);
+	uint32_t sb = tcp_buf_size(o.sndbuf), rb = tcp_buf_size(o.rcvbuf);
 	const struct tcp_cc_ops *cc;
 
 	if (t->mem_used + sb + rb > st->cfg.tcp_mem_max)
@@ -247,10 +248,7 @@ static int conn_setup(struct ng_stack *st, struct ng_tcp_sock *c,
 	c->lport = lport;
 	c->raddr = raddr;
 	c->rport = rport;
-	/* RFC 7323 2.3: the smallest shift that lets the whole buffer be offered */
-	c->rcv_wscale = 0;
-	while (c->rcv_wscale < TCP_MAX_WSCALE && (rb >> c->rcv_wscale) > 65535)
-		c->rcv_wscale++;
+	c->rcv_wscale = tcp_wscale_for(rb);
 	/* RFC 7323 5.4: the timestamp clock starts at a per-connection offset */
 	tcp_ts_init(&c->ts, tcp_ts_offset(st->secret, laddr, lport, raddr, rport));
 	c->sack_ok = false;
@@ -275,14 +273,33 @@ struct ng_tcp_sock *tcp_conn_new(struct ng_stack *st, const struct ng_tcp_sockop
 	return c;
 }
 
-/* MSS we announce: the route's MTU less the IP and TCP headers (RFC 9293 3.7.1, RFC 6691); and
- * the transmit offloads of the route's link (tx_offload).
+/* RFC 7323 2.3: the window shift for a receive ring of RBUF bytes, the smallest that lets the
+ * whole ring be offered. */
+uint8_t tcp_wscale_for(uint32_t rbuf)
+{
+	uint8_t ws = 0;
+
+	while (ws < TCP_MAX_WSCALE && (rbuf >> ws) > 65535)
+		ws++;
+	return ws;
+}
+
+/* The MSS we announce to RADDR: the route's MTU less the IP and TCP headers (RFC 9293 3.7.1,
+ * RFC 6691), TCP_DEFAULT_MSS if that leaves less than TCP_MIN_MSS. */
+uint32_t tcp_announced_mss(struct ng_stack *st, uint32_t raddr)
+{
+	uint32_t mtu = ng_ipv4_mtu_to(st, raddr);
+
+	return mtu > NG_TCP_HLEN + TCP_MIN_MSS ? mtu - NG_TCP_HLEN : TCP_DEFAULT_MSS;
+}
+
+/* MSS we announce (tcp_announced_mss); and the transmit offloads of the route's link
+ * (tx_offload).
  * Send MSS: the smaller of the peer's option (536 without one) and ours, less the timestamp
  * option every segment carries once negotiated (RFC 6691: the MSS excludes options); call it
  * after c->ts.ok is settled. */
 void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss)
 {
-	uint32_t mtu = ng_ipv4_mtu_to(c->st, c->raddr);
 	uint32_t peer = peer_mss_ok ? peer_mss : TCP_DEFAULT_MSS;
 	uint32_t m, nexthop;
 	struct ng_iface *ifc;
@@ -291,7 +308,7 @@ void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss)
 	c->tx_offload =
 	    ng_route(c->st, c->raddr, &ifc, &nexthop) && ifc->link ? ifc->link->tx_offload : 0;
 
-	c->our_mss = mtu > NG_TCP_HLEN + TCP_MIN_MSS ? mtu - NG_TCP_HLEN : TCP_DEFAULT_MSS;
+	c->our_mss = tcp_announced_mss(c->st, c->raddr);
 	m = NG_MIN(peer, c->our_mss);
 	m = m > tcp_opt_overhead(c) ? m - tcp_opt_overhead(c) : 0;
 	c->snd_mss = NG_MAX(m, (uint32_t)TCP_MIN_MSS);

@@ -892,20 +892,6 @@ static bool cookies_live(const struct ng_stack *st, const struct ng_tcp_sock *l)
 	return l->cookie_ns && st->now + 1 - l->cookie_ns < TCP_COOKIE_LIFETIME_NS;
 }
 
-/* The window shift a child of L would use: the one tcp_conn_new computes from the receive
- * buffer (RFC 7323 2.3), so that a cookie's SYN+ACK promises what the connection keeps. */
-static uint8_t cookie_rcv_wscale(const struct ng_tcp_sock *l, uint32_t *rbuf)
-{
-	uint32_t rb = l->opts.rcvbuf ? l->opts.rcvbuf : TCP_DEFAULT_BUF;
-	uint8_t ws = 0;
-
-	rb = NG_MIN(NG_MAX(rb, (uint32_t)TCP_MIN_BUF), 1u << 30);
-	while (ws < TCP_MAX_WSCALE && (rb >> ws) > 65535)
-		ws++;
-	*rbuf = rb;
-	return ws;
-}
-
 static void cookie_adopt(struct ng_tcp_sock *c, const struct tcp_seg *seg,
                          const struct tcp_cookie_opts *op);
 
@@ -924,7 +910,7 @@ static void cookie_syn(struct ng_stack *st, struct ng_tcp_sock *l, const struct 
 	struct tcp_cookie_opts o = {0};
 	struct tcp_ts ts;
 	uint8_t ws;
-	uint32_t isn, rb, mtu, our_mss, tsval = 0;
+	uint32_t isn, rb, our_mss, tsval = 0;
 
 	o.mss = seg->h.opt.mss_ok ? seg->h.opt.mss : TCP_DEFAULT_MSS;
 	o.ts_ok = seg->h.opt.ts_ok && !l->opts.no_timestamps;
@@ -937,9 +923,11 @@ static void cookie_syn(struct ng_stack *st, struct ng_tcp_sock *l, const struct 
 		tcp_ts_init(&ts, tcp_ts_offset(st->secret, tu.laddr, tu.lport, tu.raddr, tu.rport));
 		tsval = tcp_cookie_tsval(tcp_ts_now(&ts, st->now), &o);
 	}
-	ws = cookie_rcv_wscale(l, &rb);
-	mtu = ng_ipv4_mtu_to(st, seg->src);
-	our_mss = mtu > NG_TCP_HLEN + TCP_MIN_MSS ? mtu - NG_TCP_HLEN : TCP_DEFAULT_MSS;
+	/* what a child of L would announce: the ring tcp_conn_new gives it and its window shift
+	 * (so the cookie promises what the connection keeps), and the route's MSS */
+	rb = tcp_buf_size(l->opts.rcvbuf);
+	ws = tcp_wscale_for(rb);
+	our_mss = tcp_announced_mss(st, seg->src);
 	ng_count(st, NG_CNT_TCP_SYNCOOKIE_TX, 1);
 	l->cookie_ns = st->now + 1;
 	tcp_send_cookie_synack(st, seg, isn, &o, (uint16_t)NG_MIN(our_mss, 65535u), ws,

@@ -295,6 +295,14 @@ void tcp_drop(struct ng_tcp_sock *c, int err, const char *cause);
 void tcp_finish(struct ng_tcp_sock *c);
 /* Compute the MSS we advertise and the send MSS from the route and the peer's option. */
 void tcp_setup_mss(struct ng_tcp_sock *c, bool peer_mss_ok, uint32_t peer_mss);
+/* The MSS we advertise to RADDR, from the route's MTU (tcp_setup_mss, and the SYN cookie's
+ * SYN+ACK, which has no connection to set up). */
+uint32_t tcp_announced_mss(struct ng_stack *st, uint32_t raddr);
+/* The size of a ring asked for as WANT bytes (0: TCP_DEFAULT_BUF), bounded. */
+uint32_t tcp_buf_size(uint32_t want);
+/* RFC 7323 2.3: the receive window shift for a ring of RBUF bytes (a connection's, and the one
+ * a SYN cookie promises for the connection it may become). */
+uint8_t tcp_wscale_for(uint32_t rbuf);
 
 /* ---- tcp_in.c ---- */
 void tcp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip);

@@ -468,12 +468,10 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 static unsigned dupthresh(const struct ng_tcp_sock *c)
 {
 	uint32_t oseg = (tcp_flight(c) + c->snd_mss - 1) / c->snd_mss;
-	uint32_t unsent = tcp_seq_lt(c->snd_max, c->sbuf_seq + c->sb.len)
-	                      ? c->sbuf_seq + c->sb.len - c->snd_max
-	                      : 0;
 
 	if (oseg < 4 && oseg > 1 &&
-	    (unsent == 0 || c->snd_wnd <= tcp_flight(c) || c->cwnd <= tcp_flight(c)))
+	    (!tcp_unsent(c, c->snd_max) || !tcp_wnd_room(c, c->snd_max) ||
+	     c->cwnd <= tcp_flight(c)))
 		return oseg - 1;
 	return 3;
 }

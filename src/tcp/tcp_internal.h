@@ -346,6 +346,23 @@ static inline uint32_t tcp_flight(const struct ng_tcp_sock *c)
 {
 	return c->snd_max - c->snd_una;
 }
+/* Bytes of the send ring from sequence FROM to its end, 0 if FROM is at or past it: from
+ * SND.MAX the data never sent; from SND.NXT (behind SND.MAX after a timeout) also what is to be
+ * sent again. */
+static inline uint32_t tcp_unsent(const struct ng_tcp_sock *c, uint32_t from)
+{
+	uint32_t end = c->sbuf_seq + c->sb.len;
+
+	return tcp_seq_lt(from, end) ? end - from : 0;
+}
+/* Sequence space the peer's window still takes from FROM on: up to its right edge SND.UNA +
+ * SND.WND (RFC 9293 3.8.6.2.1's usable window before cwnd), 0 if FROM is at or beyond it. */
+static inline uint32_t tcp_wnd_room(const struct ng_tcp_sock *c, uint32_t from)
+{
+	uint32_t redge = c->snd_una + c->snd_wnd;
+
+	return tcp_seq_gt(redge, from) ? redge - from : 0;
+}
 
 /* ---- tcp_timer.c ---- */
 void tcp_timers_init(struct ng_tcp_sock *c);

@@ -229,10 +229,8 @@ static bool sack_output(struct ng_tcp_sock *c)
 
 	for (unsigned n = 0; n < 10000; n++) {
 		uint32_t pipe = tcp_sack_pipe(&c->board, c->snd_una, c->snd_max, c->snd_mss);
-		uint32_t end = c->sbuf_seq + c->sb.len;
-		uint32_t unsent = tcp_seq_lt(c->snd_max, end) ? end - c->snd_max : 0;
-		uint32_t redge = c->snd_una + c->snd_wnd;
-		uint32_t room = tcp_seq_gt(redge, c->snd_max) ? redge - c->snd_max : 0;
+		uint32_t unsent = tcp_unsent(c, c->snd_max);
+		uint32_t room = tcp_wnd_room(c, c->snd_max);
 		bool fin_unsent = c->fin_queued && c->snd_max == c->fin_seq;
 		uint32_t len = NG_MIN(NG_MIN(unsent, room), c->snd_mss);
 		bool new_data = len > 0 || (fin_unsent && !unsent);
@@ -434,15 +432,15 @@ static void output(struct ng_tcp_sock *c, bool force)
 				hole_end = 0;
 			c->snd_nxt = hs;
 		}
-		uint32_t off = c->snd_nxt - c->sbuf_seq;
-		uint32_t unsent =
-		    tcp_seq_lt(c->snd_nxt, c->sbuf_seq + c->sb.len) ? c->sb.len - off : 0;
+		uint32_t unsent = tcp_unsent(c, c->snd_nxt);
 		/* RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new
 		 * segment out beyond cwnd, so small windows still reach three duplicates */
 		uint32_t lt = c->in_recovery ? 0 : NG_MIN(c->dupacks, 2u) * c->snd_mss;
-		uint32_t wnd = NG_MIN(c->snd_wnd, c->cwnd + lt);
+		uint32_t cwnd = c->cwnd + lt;
 		uint32_t inflight = c->snd_nxt - c->snd_una;
-		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+		/* what both windows let out: the peer's from SND.NXT, and cwnd less the flight */
+		uint32_t usable =
+		    NG_MIN(tcp_wnd_room(c, c->snd_nxt), cwnd > inflight ? cwnd - inflight : 0);
 		bool rexmit = tcp_seq_lt(c->snd_nxt, c->snd_max);
 		/* retransmissions, and data under an urgent pointer, go one MSS at a time */
 		uint32_t maxseg =
@@ -513,10 +511,8 @@ static void output(struct ng_tcp_sock *c, bool force)
 	else if (loop_sent)
 		tcp_rexmt_on_send(c);
 	{
-		uint32_t off = c->snd_nxt - c->sbuf_seq;
-		bool pending =
-		    (tcp_seq_lt(c->snd_nxt, c->sbuf_seq + c->sb.len) && off < c->sb.len) ||
-		    (c->fin_queued && tcp_seq_leq(c->snd_nxt, c->fin_seq));
+		bool pending = tcp_unsent(c, c->snd_nxt) ||
+		               (c->fin_queued && tcp_seq_leq(c->snd_nxt, c->fin_seq));
 		/* nothing in flight but data waits: the window is zero (or too small to satisfy
 		 * SWS avoidance): the persist timer probes or forces it out */
 		if (pending && c->snd_una == c->snd_max && !ng_timer_armed(&c->rexmt))

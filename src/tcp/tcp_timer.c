@@ -91,9 +91,7 @@ void tcp_rexmt_on_send(struct ng_tcp_sock *c)
  * segment in flight again. Then the RTO runs. */
 static void tlp_fire(struct ng_tcp_sock *c)
 {
-	uint32_t end = c->sbuf_seq + c->sb.len, redge = c->snd_una + c->snd_wnd;
-	uint32_t unsent = tcp_seq_gt(end, c->snd_max) ? end - c->snd_max : 0;
-	uint32_t room = tcp_seq_gt(redge, c->snd_max) ? redge - c->snd_max : 0;
+	uint32_t unsent = tcp_unsent(c, c->snd_max), room = tcp_wnd_room(c, c->snd_max);
 	uint32_t len = NG_MIN(tcp_flight(c), c->snd_mss), before = c->snd_max;
 
 	c->tlp_armed = false;
@@ -206,7 +204,7 @@ static void persist_fire(struct ng_tcp_sock *c)
 	c->probes++;
 	if (c->backoff < 16)
 		c->backoff++;
-	if (c->snd_nxt == c->snd_una && c->sb.len > c->snd_nxt - c->sbuf_seq) {
+	if (c->snd_nxt == c->snd_una && tcp_unsent(c, c->snd_nxt)) {
 		/* one new byte, beyond the window */
 		tcp_xmit(c, c->snd_nxt, 1, NG_TCP_ACK);
 		c->snd_nxt++;

@@ -219,6 +219,42 @@ unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, cons
 	return n;
 }
 
+/*
+ * The packet to hand over a received frame F (FLEN bytes; GSO_SIZE as ng_link_rx_offload gave
+ * it) in: P, the packet the link took from POOL for it (NULL when the pool had none), when the
+ * frame fits it. A frame too big for P (a two-size pool's small buffer: a super-segment, or a
+ * frame of a large MTU) goes into a large buffer when one is free, and P goes back. A
+ * super-segment no free buffer can hold whole is cut after all (ng_link_segment_tcp4, the
+ * segments queued on Q); a frame that fits nowhere is dropped. Consumes P; returns the packet to
+ * copy F into, or NULL (cut, or dropped and counted in L's rx_errors, as is a cut that made
+ * nothing). F must not lie in P's buffer unless it fits there.
+ */
+struct ng_pkt *ng_link_rx_fit(struct ng_link *l, struct ng_frameq *q, struct ng_pktpool *pool,
+                              struct ng_pkt *p, const uint8_t *f, size_t flen, uint16_t gso_size)
+{
+	if (p && ng_pkt_tailroom(p) < flen) {
+		struct ng_pkt *big = ng_pkt_alloc_len(pool, (uint32_t)flen);
+
+		if (big) {
+			ng_pkt_free(p);
+			p = big;
+		}
+	}
+	if (p && gso_size && ng_pkt_tailroom(p) < flen) {
+		/* freed first: one more buffer for the segments */
+		ng_pkt_free(p);
+		if (!ng_link_segment_tcp4(q, pool, f, flen, gso_size))
+			l->rx_errors++;
+		return NULL;
+	}
+	if (!p || ng_pkt_tailroom(p) < flen) {
+		l->rx_errors++;
+		ng_pkt_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* The virtio-net header that tells the kernel what is left to do for P (the TAP and the AF_PACKET
  * link write it in front of every frame): nothing for a finished frame; for
  * NG_PKT_F_CSUM_PARTIAL, where the TCP/UDP checksum starts and lies; for a gso_size, how to cut

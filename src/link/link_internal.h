@@ -60,6 +60,12 @@ unsigned ng_link_segment_tcp4(struct ng_frameq *q, struct ng_pktpool *pool, cons
 unsigned ng_link_segment_tcp4_chain(struct ng_pktpool *pool, const uint8_t *f, size_t len,
                                     size_t l3, uint32_t mss, struct ng_pkt **out);
 
+/* The packet of POOL a received frame F (FLEN bytes, GSO_SIZE) goes into, given P, the one the
+ * link took for it: P when F fits, else a large buffer; a super-segment none can hold is cut onto
+ * Q instead. Consumes P; NULL when cut or dropped (counted in L's rx_errors). See link.c. */
+struct ng_pkt *ng_link_rx_fit(struct ng_link *l, struct ng_frameq *q, struct ng_pktpool *pool,
+                              struct ng_pkt *p, const uint8_t *f, size_t flen, uint16_t gso_size);
+
 /* The virtio-net header asking the kernel to finish P (partial checksum, GSO), all zero for a
  * finished frame (TAP and AF_PACKET transmit). */
 void ng_link_offload_hdr(const struct ng_pkt *p, struct virtio_net_hdr *vh);

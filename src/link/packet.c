@@ -169,29 +169,11 @@ static struct ng_pkt *packet_recv(struct ng_link *l, struct ng_pktpool *pool, ui
 		case NG_LINK_RX_DELIVER:
 			break;
 		}
-		p = ng_pkt_alloc(pool);
-		if (p && ng_pkt_tailroom(p) < flen) {
-			/* too big for a small buffer (a super-segment, or a frame of a large MTU):
-			 * a large one when one is free */
-			struct ng_pkt *q = ng_pkt_alloc_len(pool, (uint32_t)flen);
-
-			if (q) {
-				ng_pkt_free(p);
-				p = q;
-			}
-		}
-		if (p && gso_size && ng_pkt_tailroom(p) < flen) {
-			/* a super-segment no free buffer can hold whole: cut it after all */
-			ng_pkt_free(p);
-			if (!ng_link_segment_tcp4(&k->segs, pool, k->scratch, flen, gso_size))
-				l->rx_errors++;
+		/* a small buffer, or a large one for a frame too big for it (or cut) */
+		p = ng_link_rx_fit(l, &k->segs, pool, ng_pkt_alloc(pool), k->scratch, flen,
+		                   gso_size);
+		if (!p)
 			continue;
-		}
-		if (!p || ng_pkt_tailroom(p) < flen) {
-			l->rx_errors++;
-			ng_pkt_free(p);
-			continue;
-		}
 		memcpy(ng_pkt_put(p, (uint32_t)flen), k->scratch, flen);
 		p->gso_size = gso_size;
 		p->flags = flags;

@@ -412,29 +412,11 @@ static struct ng_pkt *tap_recv(struct ng_link *l, struct ng_pktpool *pool, uint6
 		case NG_LINK_RX_DELIVER:
 			break;
 		}
-		if (p && ng_pkt_tailroom(p) < flen) {
-			/* too big for a small buffer (a super-segment, or a frame of a large MTU):
-			 * into a large one when one is free (from scratch: small buffers are too
-			 * short to read into) */
-			struct ng_pkt *q = ng_pkt_alloc_len(pool, (uint32_t)flen);
-
-			if (q) {
-				ng_pkt_free(p);
-				p = q;
-			}
-		}
-		if (p && gso_size && ng_pkt_tailroom(p) < flen) {
-			/* a super-segment no free buffer can hold whole: cut it after all */
-			if (!ng_link_segment_tcp4(&t->segs, pool, buf, flen, gso_size))
-				l->rx_errors++;
-			ng_pkt_free(p);
+		/* too big for a small buffer: into a large one (from scratch, where such a frame
+		 * always is: small buffers are too short to read into), or cut */
+		p = ng_link_rx_fit(l, &t->segs, pool, p, buf, flen, gso_size);
+		if (!p)
 			continue;
-		}
-		if (!p || ng_pkt_tailroom(p) < flen) {
-			l->rx_errors++;
-			ng_pkt_free(p);
-			continue;
-		}
 		if (buf == t->scratch)
 			memcpy(ng_pkt_data(p), buf, flen);
 		ng_pkt_put(p, (uint32_t)flen);

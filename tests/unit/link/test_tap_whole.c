@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* The TAP link with rx_whole against the kernel's TCP: the kernel's super-segments come out of
- * ng_link_recv whole (longer than the MTU, gso_size set, checksum partial and right once
- * finished, every byte in place); a pool whose buffers cannot hold one gets them cut instead.
+/* The TAP and AF_PACKET links with rx_whole against the kernel's TCP: the kernel's
+ * super-segments come out of ng_link_recv whole (longer than the MTU, gso_size set, checksum
+ * partial and right once finished, every byte in place); a pool whose buffers cannot hold one
+ * gets them cut instead, and a two-size pool puts them in its large buffers while one is free.
  *
  * The far end of the kernel's connection is played by hand on the link itself (SYN+ACK, then an
- * ACK for everything received), so no TCP of ours is involved. The test moves this process into
- * a new, anonymous network namespace first; without root or /dev/net/tun it is skipped.
+ * ACK for everything received), so no TCP of ours is involved. Each test moves this process into
+ * a new, anonymous network namespace first; without root or /dev/net/tun (or veth) it is
+ * skipped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -121,7 +123,7 @@ static void on_frame(struct ng_link *l, struct ng_pktpool *pool, struct run *r, 
 	                                                           (uint16_t)(ip.tot_len - 20)),
 	                                            d + 34, ip.tot_len - 20)),
 	                 0);
-	assert_int_equal(th.seq, r->irs + 1 + r->rcv); /* in order: nothing is lost on a TAP */
+	assert_int_equal(th.seq, r->irs + 1 + r->rcv); /* in order: nothing is lost on the link */
 	assert_true(r->rcv + pay <= BLOB);
 	assert_memory_equal(d + 34 + th.hlen, blob + r->rcv, pay);
 	r->rcv += (uint32_t)pay;
@@ -168,15 +170,51 @@ static void transfer(struct ng_link *l, struct ng_pktpool *pool, struct run *r, 
 	close(s);
 }
 
-static void test_tap_whole(void **state)
+/* Each kind of pool the links meet, with the kernel sending over L (rx_whole); ports from PORT
+ * on. */
+static void pools(struct ng_link *l, uint16_t port)
 {
-	struct ng_pktpool *big, *small;
-	struct ng_link *l = NULL;
-	const char *msg = NULL;
+	struct ng_pktpool *big, *small, *two;
+	struct ng_pkt *held[4];
 	struct run r;
-	char cmd[160];
-	(void)state;
+	unsigned i;
 
+	/* buffers of 64 KiB: super-segments arrive whole */
+	big = ng_pktpool_create(64, NG_PKT_DEFAULT_SIZE);
+	transfer(l, big, &r, port);
+	assert_true(r.whole > 0);
+	assert_true(r.frames < BLOB / 1460 / 2);
+
+	/* buffers of 2 KiB: the same frames must be cut, not lost */
+	small = ng_pktpool_create(256, 2048);
+	transfer(l, small, &r, (uint16_t)(port + 1));
+	assert_int_equal(r.whole, 0);
+	assert_true(r.cut >= BLOB / 1460); /* our SYN+ACK said MSS 1460 */
+
+	/* two sizes (the router's pool): a super-segment, too big for the small buffer the link
+	 * takes first, moves to a large one... */
+	two = ng_pktpool_create2(256, 2048, 4, NG_PKT_DEFAULT_SIZE);
+	transfer(l, two, &r, (uint16_t)(port + 2));
+	assert_true(r.whole > 0);
+	assert_true(r.frames < BLOB / 1460 / 2);
+	assert_int_equal(ng_pktpool_large_in_use(two), 0);
+	/* ...and is cut when no large one is free */
+	for (i = 0; i < 4; i++)
+		assert_non_null(held[i] = ng_pkt_alloc_len(two, 60000));
+	transfer(l, two, &r, (uint16_t)(port + 3));
+	assert_int_equal(r.whole, 0);
+	assert_true(r.cut >= BLOB / 1460);
+	for (i = 0; i < 4; i++)
+		ng_pkt_free(held[i]);
+
+	assert_int_equal(ng_pktpool_destroy(big), 0);
+	assert_int_equal(ng_pktpool_destroy(small), 0);
+	assert_int_equal(ng_pktpool_destroy(two), 0);
+}
+
+/* Enter a new network namespace, or skip the test. Returns only on success. */
+static void fresh_netns(void)
+{
 	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
 		print_message("not root or no /dev/net/tun: skipped\n");
 		skip();
@@ -185,36 +223,67 @@ static void test_tap_whole(void **state)
 		print_message("unshare(CLONE_NEWNET): %s: skipped\n", strerror(errno));
 		skip();
 	}
+}
+
+/* The kernel's neighbour entry for N_ADDR on DEV: L's MAC. */
+static void neigh(const char *dev, const struct ng_link *l)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd),
+	         "ip neigh replace 10.79.1.2 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s",
+	         l->mac[0], l->mac[1], l->mac[2], l->mac[3], l->mac[4], l->mac[5], dev);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_tap_whole(void **state)
+{
+	struct ng_link *l = NULL;
+	const char *msg = NULL;
+	(void)state;
+
+	fresh_netns();
 	ng_test_fill(blob, sizeof(blob), 9);
 	assert_int_equal(ng_tap_open("ngw1", 1500, &l, &msg), 0);
 	l->rx_whole = true;
 	assert_int_equal(system("ip addr add 10.79.1.1/24 dev ngw1"), 0);
-	snprintf(cmd, sizeof(cmd),
-	         "ip neigh replace 10.79.1.2 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev ngw1",
-	         l->mac[0], l->mac[1], l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
-	assert_int_equal(system(cmd), 0);
-
-	/* buffers of 64 KiB: super-segments arrive whole */
-	big = ng_pktpool_create(64, NG_PKT_DEFAULT_SIZE);
-	transfer(l, big, &r, 40001);
-	assert_true(r.whole > 0);
-	assert_true(r.frames < BLOB / 1460 / 2);
-
-	/* buffers of 2 KiB: the same frames must be cut, not lost */
-	small = ng_pktpool_create(256, 2048);
-	transfer(l, small, &r, 40002);
-	assert_int_equal(r.whole, 0);
-	assert_true(r.cut >= BLOB / 1460); /* our SYN+ACK said MSS 1460 */
-
+	neigh("ngw1", l);
+	pools(l, 40001);
 	ng_link_destroy(l);
-	assert_int_equal(ng_pktpool_destroy(big), 0);
-	assert_int_equal(ng_pktpool_destroy(small), 0);
+}
+
+/* The same through an AF_PACKET link on a veth pair (the kernel's TSO frames over veth). */
+static void test_packet_whole(void **state)
+{
+	struct ng_link *l = NULL;
+	const char *msg = NULL;
+	int rcvbuf = 32 << 20;
+	(void)state;
+
+	fresh_netns();
+	if (system("ip link add ngw2 type veth peer name ngw3 2>/dev/null") != 0) {
+		print_message("no veth: skipped\n");
+		skip();
+	}
+	ng_test_fill(blob, sizeof(blob), 10);
+	assert_int_equal(system("ip link set ngw2 up && ip link set ngw3 up && "
+	                        "ip addr add 10.79.1.1/24 dev ngw2"),
+	                 0);
+	assert_int_equal(ng_packet_open("ngw3", &l, &msg), 0);
+	/* room for all the kernel may send at once (the 1 MiB), or the socket drops frames */
+	assert_int_equal(
+	    setsockopt(ng_link_fd(l), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)), 0);
+	l->rx_whole = true;
+	neigh("ngw2", l);
+	pools(l, 40011);
+	ng_link_destroy(l);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tap_whole),
+	    cmocka_unit_test(test_packet_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

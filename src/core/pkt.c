@@ -181,19 +181,24 @@ struct ng_pkt *ng_pkt_alloc(struct ng_pktpool *pool)
 	return NULL;
 }
 
-/* Take a packet whose buffer holds the standard headroom plus NEED bytes: small when that fits,
- * else large. NULL, counted as exhaustion, when no buffer that fits is free (a large request never
- * takes a small buffer, and one larger than every buffer always fails). */
-struct ng_pkt *ng_pkt_alloc_len(struct ng_pktpool *pool, uint32_t need)
+/* Take a packet whose buffer holds at least BYTES bytes: small when they fit one (or large when
+ * no small one is left), else large. NULL, counted as exhaustion, when no buffer that fits is
+ * free (a large request never takes a small buffer, and one larger than every buffer always
+ * fails). */
+static struct ng_pkt *alloc_fit(struct ng_pktpool *pool, uint64_t bytes)
 {
-	uint64_t want = (uint64_t)NG_PKT_HEADROOM + need;
-
-	if (want <= pool->size)
+	if (bytes <= pool->size)
 		return ng_pkt_alloc(pool);
-	if (pool->large_count && want <= pool->large_size && pool->free_large)
+	if (pool->large_count && bytes <= pool->large_size && pool->free_large)
 		return take(pool, &pool->free_large);
 	pool->exhausted++;
 	return NULL;
+}
+
+/* Take a packet whose buffer holds the standard headroom plus NEED bytes (alloc_fit). */
+struct ng_pkt *ng_pkt_alloc_len(struct ng_pktpool *pool, uint32_t need)
+{
+	return alloc_fit(pool, (uint64_t)NG_PKT_HEADROOM + need);
 }
 
 /* Return P to its pool. NULL is ignored; a double free is an invariant violation. */
@@ -228,18 +233,8 @@ void ng_pkt_free(struct ng_pkt *p)
  * NULL when no buffer that fits is free. */
 struct ng_pkt *ng_pkt_clone(const struct ng_pkt *p)
 {
-	struct ng_pktpool *pool = p->pool;
-	uint64_t used = (uint64_t)p->off + p->len;
-	struct ng_pkt *c;
+	struct ng_pkt *c = alloc_fit(p->pool, (uint64_t)p->off + p->len);
 
-	if (used <= pool->size)
-		c = ng_pkt_alloc(pool);
-	else if (used <= pool->large_size && pool->free_large)
-		c = take(pool, &pool->free_large);
-	else {
-		pool->exhausted++;
-		c = NULL;
-	}
 	if (!c)
 		return NULL;
 	memcpy(c->head, p->head, (size_t)p->off + p->len);

@@ -184,18 +184,28 @@ bool ng_ipv4_tso_fits(const struct ng_iface *ifc, const struct ng_pkt *p, uint32
 	return hdrs + p->gso_size <= ifc->mtu;
 }
 
+/* IP + TCP header length of the datagram at B whose IP header IP was parsed (by the wire codec,
+ * so B holds its tot_len bytes): its TCP header parsed too (no checksum: a super-segment's is
+ * partial); 0 when it is no TCP datagram, is a fragment, or its TCP header does not parse. */
+static uint32_t tcp_hdrs(const uint8_t *b, const struct ng_ipv4_hdr *ip)
+{
+	struct ng_tcp_hdr th;
+
+	if (ip->proto != NG_IP_PROTO_TCP || ng_ipv4_is_fragment(ip) ||
+	    ng_tcp_parse_nocsum(b + ip->hlen, ip->tot_len - ip->hlen, &th) != NG_DROP_NONE)
+		return 0;
+	return (uint32_t)ip->hlen + th.hlen;
+}
+
 /* IP + TCP header length of the TCP/IPv4 datagram at B (LEN bytes), parsed by the wire codecs
  * (no checksum: a super-segment's is partial); 0 when it is not one, or is a fragment. */
 uint32_t ng_ipv4_gso_hdrs(const uint8_t *b, size_t len)
 {
 	struct ng_ipv4_hdr ip;
-	struct ng_tcp_hdr th;
 
-	if (ng_ipv4_parse(b, len, &ip) != NG_DROP_NONE || ip.proto != NG_IP_PROTO_TCP ||
-	    ng_ipv4_is_fragment(&ip) ||
-	    ng_tcp_parse_nocsum(b + ip.hlen, ip.tot_len - ip.hlen, &th) != NG_DROP_NONE)
+	if (ng_ipv4_parse(b, len, &ip) != NG_DROP_NONE)
 		return 0;
-	return (uint32_t)ip.hlen + th.hlen;
+	return tcp_hdrs(b, &ip);
 }
 
 /* Finish P's partial checksum as a NIC would (RFC 1071 sum over the transport header and data,
@@ -223,12 +233,12 @@ void ng_ipv4_finish_csum(struct ng_pkt *p)
  * into the ordinary segments it stands for, with complete checksums (ng_link_segment_tcp4_chain,
  * the links' own cutter), and send each as any datagram (fragmented if it must be and may be).
  * With DF and segments too big for the MTU, one frag-needed (RFC 1191) answers the whole, as it
- * would the first of its segments. Consumes P. 0, or the first error met.
+ * would the first of its segments. HDRS is its IP + TCP header length (tcp_hdrs; 0 when the TCP
+ * header did not parse). Consumes P. 0, or the first error met.
  */
 static int gso_cut(struct ng_stack *st, struct ng_iface *ifc, uint32_t nexthop, struct ng_pkt *p,
-                   const struct ng_ipv4_hdr *ip)
+                   const struct ng_ipv4_hdr *ip, uint32_t hdrs)
 {
-	uint32_t hdrs = ng_ipv4_gso_hdrs(ng_pkt_data(p), p->len);
 	struct ng_pkt *chain, *q;
 	int rc = 0;
 
@@ -298,9 +308,10 @@ static int xmit(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr 
 			ng_count(st, NG_CNT_IP_GSO_FORWARDED, 1);
 			return ng_arp_output(st, ifc, p, nexthop);
 		}
-		hdrs = ng_ipv4_gso_hdrs(ng_pkt_data(p), p->len);
+		/* IP is parsed and P trimmed to it: only the TCP header is left to parse, once */
+		hdrs = p->len >= ip->tot_len ? tcp_hdrs(ng_pkt_data(p), ip) : 0;
 		if (!hdrs || ip->tot_len - hdrs > p->gso_size)
-			return gso_cut(st, ifc, nexthop, p, ip);
+			return gso_cut(st, ifc, nexthop, p, ip, hdrs);
 		p->gso_size = 0; /* it stands for one segment: an ordinary datagram */
 	}
 	if (ip->tot_len <= ifc->mtu)
@@ -395,6 +406,7 @@ int ng_ipv4_output(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_o
 	struct ng_iface *ifc;
 	uint32_t nexthop, total = p->len + NG_IP_HLEN;
 	uint8_t *b;
+	bool whole;
 
 	if (!ng_route(st, o->dst, &ifc, &nexthop) || ng_iface_by_addr(st, o->dst)) {
 		ng_drop_pkt(st, p, NG_DROP_IP_NO_ROUTE);
@@ -404,7 +416,10 @@ int ng_ipv4_output(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_o
 		ng_drop_pkt(st, p, NG_DROP_IP_LEN);
 		return -NG_EMSGSIZE;
 	}
-	if (o->df && total > ifc->mtu && !ng_ipv4_tso_fits(ifc, p, NG_IP_HLEN)) {
+	/* a super-segment whose segments fit the MTU leaves whole (judged once, before the IP
+	 * header is pushed) */
+	whole = total > ifc->mtu && ng_ipv4_tso_fits(ifc, p, NG_IP_HLEN);
+	if (o->df && total > ifc->mtu && !whole) {
 		ng_drop_pkt(st, p, NG_DROP_IP_DF);
 		return -NG_EMSGSIZE;
 	}
@@ -426,7 +441,7 @@ int ng_ipv4_output(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_o
 	ng_ipv4_emit(b, NG_IP_HLEN, &h);
 	p->l3 = p->off;
 	ng_count(st, NG_CNT_IP_TX, 1);
-	if (total <= ifc->mtu || ng_ipv4_tso_fits(ifc, p, 0))
+	if (total <= ifc->mtu || whole)
 		return ng_arp_output(st, ifc, p, nexthop);
 	return fragment(st, ifc, nexthop, p, &h);
 }

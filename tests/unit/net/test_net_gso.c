@@ -2,8 +2,8 @@
 /* Super-segments through the network layer: Ethernet takes a frame longer than the MTU only when
  * it is a TCP/IPv4 super-segment whose segments fit; forwarding sends it whole to a link that cuts
  * it (TSO) and cuts it itself for one that cannot, into ordinary segments with complete
- * checksums; DF and segments too big for the next hop draw one frag-needed; a partial checksum
- * is finished for a link without checksum offload. */
+ * checksums; DF and segments too big for the next hop (TCP options counted) draw one
+ * frag-needed; a partial checksum is finished for a link without checksum offload. */
 #include "nettest.h"
 #include "wire/wire_internal.h"
 
@@ -54,9 +54,10 @@ static void rig_destroy(struct rig *r)
 	ng_test_host_destroy(&r->h);
 }
 
-/* Hand interface A a TCP/IPv4 frame from NT_PEER to PEER_B: 20-byte TCP header, PAYLOAD bytes
- * (byte i is i * 13 + 1), seq 7000, flags FLAGS, DF as given, TTL 64, IP ID 0x1234; the TCP
- * checksum partial (the folded pseudo-header sum) when GSO_SIZE or PARTIAL, else complete. */
+/* Hand interface A a TCP/IPv4 frame from NT_PEER to PEER_B: a TCP header of inject_doff words
+ * (20 bytes when that is 5 or less; NOP options past 20 bytes), PAYLOAD bytes (byte i is
+ * i * 13 + 1), seq 7000, flags FLAGS, DF as given, TTL 64, IP ID 0x1234; the TCP checksum
+ * partial (the folded pseudo-header sum) when GSO_SIZE or PARTIAL, else complete. */
 /* The TCP data offset inject writes (in 32-bit words; 5 is a plain header, below 5 malformed). */
 static uint8_t inject_doff = 5;
 
@@ -64,7 +65,7 @@ static void inject(struct rig *r, size_t payload, uint16_t gso_size, bool partia
                    uint8_t flags)
 {
 	struct ng_pkt *p = ng_pkt_alloc(ng_stack_pool(r->h.st));
-	size_t tcp_len = 20 + payload, i;
+	size_t thl = inject_doff > 5 ? (size_t)inject_doff * 4 : 20, tcp_len = thl + payload, i;
 	uint8_t *f, *t;
 
 	assert_non_null(p);
@@ -81,8 +82,9 @@ static void inject(struct rig *r, size_t payload, uint16_t gso_size, bool partia
 	t[12] = (uint8_t)(inject_doff << 4);
 	t[13] = flags;
 	ng_put16(t + 14, 1000);
+	memset(t + 20, 1, thl - 20); /* NOP options */
 	for (i = 0; i < payload; i++)
-		t[20 + i] = (uint8_t)(i * 13 + 1);
+		t[thl + i] = (uint8_t)(i * 13 + 1);
 	if (gso_size || partial) {
 		ng_put16(t + 16, (uint16_t)~ng_csum_finish(ng_csum_pseudo(
 		                     NT_PEER, PEER_B, NG_IP_PROTO_TCP, (uint16_t)tcp_len)));
@@ -304,12 +306,72 @@ static void test_forward_partial_csum(void **state)
 	rig_destroy(&r);
 }
 
+/* The TCP header counts with its options when a super-segment's segments are judged against the
+ * next hop's MTU (1400): with 12 bytes of options, segments of 1348 payload bytes make datagrams
+ * of 1400 exactly and pass (cut here, or whole to a TSO link); 1349 do not, and with DF draw one
+ * frag-needed each way. */
+static void test_forward_options(void **state)
+{
+	struct rig r;
+	struct nt_ipf f;
+	struct ng_pkt *p;
+	unsigned i;
+	(void)state;
+
+	rig_create(&r, 1400, 0);
+	inject_doff = 8;
+	inject(&r, 2 * 1348, 1348, false, true, NG_TCP_ACK);
+	assert_int_equal(ng_test_link_pending(r.l2), 2);
+	for (i = 0; i < 2; i++) {
+		p = ng_test_link_pop(r.l2);
+		nt_parse(p, &f);
+		assert_int_equal(f.tot_len, 1400);
+		assert_int_equal(f.frag, 0x4000);
+		assert_int_equal(f.l4[12] >> 4, 8);
+		assert_int_equal(ng_get32(f.l4 + 4), 7000 + i * 1348);
+		assert_int_equal(f.l4[32], (uint8_t)(i * 1348 * 13 + 1));
+		assert_true(tcp_csum_ok(&f));
+		ng_pkt_free(p);
+	}
+	assert_int_equal(nt_count(&r.h, NG_CNT_IP_GSO_CUT), 1);
+	inject(&r, 2 * 1349, 1349, false, true, NG_TCP_ACK);
+	assert_int_equal(nt_drops(&r.h, NG_DROP_IP_DF), 1);
+	assert_int_equal(ng_test_link_pending(r.l2), 0);
+
+	r.l2->tx_offload = NG_LINK_TX_CSUM | NG_LINK_TX_TSO4;
+	inject(&r, 2 * 1348, 1348, false, true, NG_TCP_ACK);
+	assert_int_equal(ng_test_link_pending(r.l2), 1);
+	p = ng_test_link_pop(r.l2);
+	nt_parse(p, &f);
+	assert_int_equal(f.tot_len, 52 + 2 * 1348);
+	assert_int_equal(p->gso_size, 1348);
+	ng_pkt_free(p);
+	assert_int_equal(nt_count(&r.h, NG_CNT_IP_GSO_FORWARDED), 1);
+	inject(&r, 2 * 1349, 1349, false, true, NG_TCP_ACK);
+	inject_doff = 5;
+	assert_int_equal(nt_drops(&r.h, NG_DROP_IP_DF), 2);
+	assert_int_equal(ng_test_link_pending(r.l2), 0);
+	/* the two frag-needed, each with the next hop's MTU */
+	assert_int_equal(ng_test_link_pending(r.h.link), 2);
+	while ((p = ng_test_link_pop(r.h.link))) {
+		nt_parse(p, &f);
+		assert_int_equal(f.dst, NT_PEER);
+		assert_int_equal(f.l4[0], 3);
+		assert_int_equal(f.l4[1], 4);
+		assert_int_equal(ng_get16(f.l4 + 6), 1400);
+		ng_pkt_free(p);
+	}
+	assert_int_equal(nt_count(&r.h, NG_CNT_IP_GSO_CUT), 1);
+	rig_destroy(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_eth_oversize_rules),   cmocka_unit_test(test_forward_whole),
 	    cmocka_unit_test(test_forward_cut),          cmocka_unit_test(test_forward_too_big),
 	    cmocka_unit_test(test_forward_partial_csum), cmocka_unit_test(test_forward_malformed),
+	    cmocka_unit_test(test_forward_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -371,6 +371,12 @@ void tcp_set_state(struct ng_tcp_sock *c, enum ng_tcp_state to, const char *caus
 	else if (!counted(from) && counted(to))
 		t->count++;
 	if (to == NG_TCP_CLOSED) {
+		/* text a SYN carried is delivered only once the connection is established: a
+		 * handshake that fails takes it along (RFC 9293 3.10.7.2) */
+		if (from == NG_TCP_SYN_RECEIVED && c->rb.len) {
+			tcp_ring_consume(&c->rb, c->rb.len);
+			c->read_seq = c->rcv_nxt;
+		}
 		tcp_timers_cancel(c);
 		hash_remove(t, c);
 		if (c->parent && !c->accept_pending && from == NG_TCP_SYN_RECEIVED)
@@ -787,7 +793,7 @@ long ng_tcp_send_urgent(struct ng_tcp_sock *s, const void *data, size_t len)
 /* In-order bytes waiting for the application. */
 size_t ng_tcp_recv_avail(const struct ng_tcp_sock *s)
 {
-	return s->in_use ? s->rb.len : 0;
+	return s->in_use ? tcp_readable(s) : 0;
 }
 
 /* Distance from the read position to RCV.UP (the end of urgent data), -1 once passed. */

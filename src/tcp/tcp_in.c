@@ -14,10 +14,12 @@
  * A listener (3.10.7.2) turns an acceptable SYN into a child connection in SYN_RECEIVED, sends
  * SYN+ACK and counts the child against its backlog; when the handshake completes the child is
  * handed to the accept callback (from tcp_finish, after processing, never from the middle).
+ * Text on the SYN is queued in the child's receive ring (as far as the SYN+ACK's window goes),
+ * acknowledged by the SYN+ACK, and readable once the connection is established (syn_data_in).
  *
  * SYN_SENT (3.10.7.3) checks the ACK against ISS..SND.NXT, takes a RST only with an acceptable
- * ACK (ECONNREFUSED), and on SYN goes to ESTABLISHED (SYN+ACK) or SYN_RECEIVED (a bare SYN:
- * simultaneous open).
+ * ACK (ECONNREFUSED), and on SYN goes to ESTABLISHED (SYN+ACK, its text taken at step 6) or
+ * SYN_RECEIVED (a bare SYN: simultaneous open, its text queued as a listener's child's).
  *
  * Every other state (3.10.7.4) runs the eight steps: (1) the acceptability test against
  * RCV.NXT and RCV.WND, in its four cases, answering an unacceptable segment with an ACK, then
@@ -97,12 +99,45 @@ static void established(struct ng_tcp_sock *c, const char *cause)
 	} else {
 		c->events |= NG_TCP_EV_CONNECTED;
 	}
+	if (c->rb.len) {
+		/* text the SYN carried (syn_data_in) is the application's now; nobody will read it
+		 * on a connection closed before it opened */
+		c->push_pending = 0;
+		if (!c->owned && !c->parent) {
+			tcp_ring_consume(&c->rb, c->rb.len);
+			c->read_seq = c->rcv_nxt;
+		} else {
+			c->events |= NG_TCP_EV_READABLE;
+		}
+	}
 	if (c->shut_wr) {
 		c->fin_queued = true;
 		c->fin_seq = c->sbuf_seq + c->sb.len;
 		tcp_set_state(c, NG_TCP_FIN_WAIT_1, "close");
 	}
 	tcp_keep_arm(c);
+}
+
+/*
+ * RFC 9293 3.10.7.2 (LISTEN) and 3.10.7.3 (SYN_SENT, a SYN without ACK): text on a SYN "should
+ * be queued for processing later". C has just taken SEG's SYN (RCV.NXT = SEG.SEQ + 1): what of
+ * the text the window of our SYN+ACK takes goes into the receive ring and RCV.NXT moves past it,
+ * so the SYN+ACK acknowledges it (RCV.NXT = SEG.SEQ + 1 + the bytes accepted); the rest is
+ * trimmed and the peer sends it again. The application sees it once the connection is
+ * ESTABLISHED (established(), tcp_readable). Never for a SYN answered with a cookie: that keeps
+ * no state, its SYN+ACK acknowledges SEG.SEQ + 1 only.
+ */
+static void syn_data_in(struct ng_tcp_sock *c, const struct tcp_seg *seg)
+{
+	uint32_t n = NG_MIN(seg->len, tcp_syn_window(c));
+
+	if (!n)
+		return;
+	tcp_ring_write_at(&c->rb, c->rb.len, seg->data, n);
+	c->rb.len += n;
+	c->rcv_nxt += n;
+	c->rcv_adv = c->rcv_nxt;
+	c->bytes_received += n;
 }
 
 /* Record [LEFT, RIGHT) as held out of order, merging with what it touches. False (nothing
@@ -662,11 +697,13 @@ static void sync_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 	uint32_t una0 = c->snd_una;
 
 	/* simultaneous open: the peer's SYN+ACK crossed ours; its SYN is the one we already took,
-	 * so it counts as the ACK of our SYN (as Linux does; strictly it is unacceptable) */
+	 * so it counts as the ACK of our SYN (as Linux does; strictly it is unacceptable). Text on
+	 * it can only repeat what its SYN carried and we queued (syn_data_in): a duplicate. */
 	if (c->state == NG_TCP_SYN_RECEIVED && !c->passive && syn && (fl & NG_TCP_ACK) &&
-	    seq + 1 == c->rcv_nxt && len == 0 && !fin) {
+	    seq == c->irs && tcp_seq_leq(seq + 1 + len, c->rcv_nxt) && !fin) {
 		syn = false;
-		seq++;
+		seq = c->rcv_nxt;
+		len = 0;
 		c->ack_now = true;
 	}
 	/* PAWS (RFC 7323 5.3 R1): a segment whose timestamp is older than TS.Recent is an old
@@ -855,7 +892,9 @@ static void syn_sent_input(struct ng_tcp_sock *c, struct tcp_seg *seg)
 		output_now(c);
 		return;
 	}
-	/* RFC 9293 3.10.7.3 fourth: simultaneous open, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+	/* RFC 9293 3.10.7.3 fourth: simultaneous open, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, with
+	 * any text on the SYN queued and acknowledged */
+	syn_data_in(c, seg);
 	c->snd_wnd = seg->h.win;
 	c->snd_wl1 = seg->h.seq;
 	tcp_set_state(c, NG_TCP_SYN_RECEIVED, "rcv SYN (simultaneous open)");
@@ -1077,6 +1116,7 @@ static void listen_input(struct ng_stack *st, struct ng_tcp_sock *l, struct tcp_
 	c->rcv_adv = c->rcv_nxt;
 	c->last_ack_sent = c->irs;
 	take_syn_options(c, seg);
+	syn_data_in(c, seg); /* RFC 9293 3.10.7.2: queued, acknowledged by the SYN+ACK */
 	c->snd_wnd = seg->h.win;
 	c->snd_wl1 = seg->h.seq;
 	c->iss = tcp_new_isn(st, c->laddr, c->lport, c->raddr, c->rport);

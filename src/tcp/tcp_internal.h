@@ -341,6 +341,17 @@ void tcp_send_rst(struct ng_tcp_sock *c);
 void tcp_send_rst_reply(struct ng_stack *st, const struct tcp_seg *seg);
 /* Window to advertise (bytes, before scaling), with receiver SWS avoidance. */
 uint32_t tcp_rcv_window(const struct ng_tcp_sock *c);
+/* The window a SYN or SYN+ACK of C offers (never scaled, RFC 7323 2.2): the ring's free space. */
+static inline uint32_t tcp_syn_window(const struct ng_tcp_sock *c)
+{
+	return NG_MIN(c->rb.size - c->rb.len, 65535u);
+}
+/* In-order bytes the application may read from C: none before the handshake completes (what a
+ * SYN carried waits in the ring until then, RFC 9293 3.10.7.2). */
+static inline uint32_t tcp_readable(const struct ng_tcp_sock *c)
+{
+	return c->state == NG_TCP_SYN_SENT || c->state == NG_TCP_SYN_RECEIVED ? 0 : c->rb.len;
+}
 /* Bytes in flight. */
 static inline uint32_t tcp_flight(const struct ng_tcp_sock *c)
 {

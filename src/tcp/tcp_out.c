@@ -106,7 +106,7 @@ static int xmit(struct ng_tcp_sock *c, uint32_t seq, uint32_t len, uint8_t flags
 			h.opt.ws_ok = true;
 			h.opt.ws = c->rcv_wscale;
 		}
-		wnd = NG_MIN(c->rb.size - c->rb.len, 65535u);
+		wnd = tcp_syn_window(c);
 		h.win = (uint16_t)wnd;
 	} else if (flags & NG_TCP_RST && !(flags & NG_TCP_ACK)) {
 		wnd = 0;

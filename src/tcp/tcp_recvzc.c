@@ -57,7 +57,7 @@ long ng_tcp_recv(struct ng_tcp_sock *s, void *buf, size_t len)
 {
 	uint32_t n;
 
-	if (!s->in_use || s->state == NG_TCP_LISTEN || s->rb.len == 0 || !s->rb.buf)
+	if (!s->in_use || s->state == NG_TCP_LISTEN || !tcp_readable(s) || !s->rb.buf)
 		return recv_nothing(s);
 	n = (uint32_t)NG_MIN(len, (size_t)s->rb.len);
 	tcp_ring_read_at(&s->rb, 0, buf, n);
@@ -73,7 +73,7 @@ long ng_tcp_recv_peek(struct ng_tcp_sock *s, const void **data)
 	const struct tcp_ring *r = &s->rb;
 
 	*data = NULL;
-	if (!s->in_use || s->state == NG_TCP_LISTEN || r->len == 0 || !r->buf)
+	if (!s->in_use || s->state == NG_TCP_LISTEN || !tcp_readable(s) || !r->buf)
 		return recv_nothing(s);
 	*data = r->buf + r->head;
 	return (long)NG_MIN(r->len, r->size - r->head);
@@ -86,7 +86,7 @@ long ng_tcp_recv_consume(struct ng_tcp_sock *s, size_t n)
 {
 	if (!s->in_use || s->state == NG_TCP_LISTEN)
 		return -NG_ENOTCONN;
-	if (n > s->rb.len)
+	if (n > tcp_readable(s))
 		return -NG_EINVAL;
 	if (n)
 		recv_consumed(s, (uint32_t)n);

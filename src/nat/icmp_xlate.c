@@ -47,25 +47,42 @@ static bool parse_err(struct ng_pkt *p, const struct ng_ipv4_hdr *ip, struct icm
 	return true;
 }
 
+/*
+ * Rewrite the source (SRC: the address at B + 12, the port at L4) or the destination (B + 16,
+ * L4 + 2) of the datagram whose IP header is at B, of protocol PROTO, with L4LEN bytes of its
+ * transport header at L4 (at least 8), to ADDR:PORT (ICMP: PORT is the echo identifier). The IP
+ * checksum and the transport checksum follow incrementally (RFC 1624), the latter only when it
+ * lies within L4LEN (a quote may be cut short) and a UDP datagram has one. PARTIAL: the
+ * transport checksum is partial (NG_PKT_F_CSUM_PARTIAL), which takes the address the other way
+ * round (nat_csum_addr) and not the port. Which checksum there is, is decided once, before any
+ * field changes: an update in between may leave a UDP checksum reading 0 for a moment.
+ */
+static void rewrite_endpoint(uint8_t *b, bool src, uint8_t proto, uint8_t *l4, size_t l4len,
+                             uint32_t addr, uint16_t port, bool partial)
+{
+	uint8_t *a = b + (src ? 12 : 16);
+	uint8_t *cs = NULL;
+
+	if (proto == NG_IP_PROTO_TCP && l4len >= 18)
+		cs = l4 + 16;
+	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
+		cs = l4 + 6;
+	if (cs)
+		ng_put16(cs, nat_csum_addr(ng_get16(cs), ng_get32(a), addr, partial));
+	nat_rewrite32(a, addr, b + 10);
+	if (proto == NG_IP_PROTO_ICMP)
+		nat_rewrite16(l4 + 4, port, l4 + 2);
+	else
+		nat_rewrite16(l4 + (src ? 0 : 2), port, partial ? NULL : cs);
+	/* RFC 768: a computed UDP checksum of 0 is sent as all ones (0 means "none") */
+	if (cs && !partial && proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
+		ng_put16(cs, 0xffff);
+}
+
 /* Rewrite the quoted datagram's source (SRC) or destination address and port to ADDR:PORT. */
 static void rewrite_quote(struct icmp_err *e, bool src, uint32_t addr, uint16_t port)
 {
-	uint8_t *a = e->inner + (src ? 12 : 16);
-	uint8_t *cs = NULL;
-
-	if (e->in.proto == NG_IP_PROTO_TCP && e->l4len >= 18)
-		cs = e->l4 + 16;
-	else if (e->in.proto == NG_IP_PROTO_UDP && ng_get16(e->l4 + 6))
-		cs = e->l4 + 6;
-	if (cs)
-		ng_put16(cs, ng_csum_update32(ng_get16(cs), ng_get32(a), addr));
-	nat_rewrite32(a, addr, e->inner + 10);
-	if (e->in.proto == NG_IP_PROTO_ICMP)
-		nat_rewrite16(e->l4 + 4, port, e->l4 + 2);
-	else
-		nat_rewrite16(e->l4 + (src ? 0 : 2), port, cs);
-	if (cs && e->in.proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
-		ng_put16(cs, 0xffff);
+	rewrite_endpoint(e->inner, src, e->in.proto, e->l4, e->l4len, addr, port, false);
 }
 
 static void finish(struct icmp_err *e)
@@ -132,44 +149,6 @@ bool nat_icmp_err_out(struct ng_nat *n, struct ng_pkt *p, const struct ng_ipv4_h
 	return true;
 }
 
-/* Put the port (ICMP: echo identifier) at L4 + OFF back to V, fixing the checksum covering it
- * (a PARTIAL one does not cover ports). */
-static void restore_port(uint8_t proto, uint8_t *l4, size_t l4len, size_t off, uint16_t v,
-                         bool partial)
-{
-	uint8_t *cs = NULL;
-
-	if (proto == NG_IP_PROTO_ICMP) {
-		nat_rewrite16(l4 + 4, v, l4 + 2);
-		return;
-	}
-	if (proto == NG_IP_PROTO_TCP && l4len >= 18)
-		cs = l4 + 16;
-	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
-		cs = l4 + 6;
-	if (partial)
-		cs = NULL; /* the ports are not in the pseudo-header sum */
-	nat_rewrite16(l4 + off, v, cs);
-	if (cs && proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
-		ng_put16(cs, 0xffff);
-}
-
-/* Put the address at B + AOFF back to V: IP checksum, and the transport one (pseudo-header;
- * PARTIAL: a partial checksum, nat_csum_addr). */
-static void restore_addr(uint8_t *b, size_t aoff, uint8_t proto, uint8_t *l4, size_t l4len,
-                         uint32_t v, bool partial)
-{
-	uint8_t *cs = NULL;
-
-	if (proto == NG_IP_PROTO_TCP && l4len >= 18)
-		cs = l4 + 16;
-	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
-		cs = l4 + 6;
-	if (cs)
-		ng_put16(cs, nat_csum_addr(ng_get16(cs), ng_get32(b + aoff), v, partial));
-	nat_rewrite32(b + aoff, v, b + 10);
-}
-
 /*
  * ARP's unreachable hook (ng_arp_set_unreach_hook): P is a datagram the router forwarded whose
  * next hop never answered. If the NAT translated it, its header is put back as its sender wrote
@@ -209,9 +188,8 @@ bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
 	f = nat_flow_lookup_in(n, ip.proto, ip.dst, dport, ip.src,
 	                       ip.proto == NG_IP_PROTO_ICMP ? 0 : sport);
 	if (f) {
-		restore_addr(b, 16, ip.proto, l4, l4len, n->pub, partial);
-		restore_port(ip.proto, l4, l4len, 2, nat_flow_map(n, f)->out_port, partial);
 		dport = nat_flow_map(n, f)->out_port;
+		rewrite_endpoint(b, false, ip.proto, l4, l4len, n->pub, dport, partial);
 		ip.dst = n->pub;
 		restored = true;
 	}
@@ -222,8 +200,7 @@ bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
 		if (!f)
 			return false;
 		m = nat_flow_map(n, f);
-		restore_addr(b, 12, ip.proto, l4, l4len, m->in_addr, partial);
-		restore_port(ip.proto, l4, l4len, 0, m->in_port, partial);
+		rewrite_endpoint(b, true, ip.proto, l4, l4len, m->in_addr, m->in_port, partial);
 		restored = true;
 	}
 	if (!restored)

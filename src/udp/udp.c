@@ -17,6 +17,9 @@
  * limited and never for broadcasts, by ng_icmp_send_error) and is counted UDP_NO_PORT. ICMP
  * errors about our datagrams reach the sending socket's err callback.
  *
+ * A datagram's checksum is verified on input unless the link vouches for it
+ * (NG_PKT_F_CSUM_VALID, set by the TAP and AF_PACKET links when the kernel said so), as TCP does.
+ *
  * Ephemeral ports (RFC 6056): an unconnected socket has no remote endpoint for algorithm 3's hash
  * to separate, so the port is drawn at random from 49152..65535 with the stack's seeded generator
  * and, when taken, the next free one after it is used (RFC 6056 3.3.1, algorithm 1).
@@ -204,14 +207,19 @@ int ng_udp_sendto(struct ng_udp_sock *s, uint32_t dst, uint16_t dport, const voi
 }
 
 /* A UDP datagram for us (data at the UDP header). Delivers it or answers port unreachable.
- * Consumes P. */
+ * Its checksum is verified unless the link vouched for it (NG_PKT_F_CSUM_VALID: the kernel
+ * checked it, or made the datagram itself, and it crossed no wire since); its lengths always
+ * are. Consumes P. */
 static void udp_input(struct ng_stack *st, struct ng_pkt *p, const struct ng_ipv4_hdr *ip)
 {
 	struct ng_udp_sock *s;
 	struct ng_udp_hdr h;
 	enum ng_drop why;
 
-	why = ng_udp_parse(ng_pkt_data(p), p->len, ip->src, ip->dst, &h);
+	if (p->flags & NG_PKT_F_CSUM_VALID)
+		why = ng_udp_parse_nocsum(ng_pkt_data(p), p->len, &h);
+	else
+		why = ng_udp_parse(ng_pkt_data(p), p->len, ip->src, ip->dst, &h);
 	if (why != NG_DROP_NONE) {
 		ng_drop_pkt(st, p, why);
 		return;

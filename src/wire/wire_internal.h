@@ -137,6 +137,8 @@ struct ng_udp_hdr {
  * (RFC 768: no checksum). */
 enum ng_drop ng_udp_parse(const uint8_t *b, size_t len, uint32_t src, uint32_t dst,
                           struct ng_udp_hdr *h);
+/* The same without the checksum (the link vouched for it: NG_PKT_F_CSUM_VALID). */
+enum ng_drop ng_udp_parse_nocsum(const uint8_t *b, size_t len, struct ng_udp_hdr *h);
 /* Writes the header and the checksum over header + the payload already at b + 8 (h->len bytes
  * in all). A computed 0 is sent as 0xffff. */
 size_t ng_udp_emit(uint8_t *b, size_t cap, uint32_t src, uint32_t dst, const struct ng_udp_hdr *h);

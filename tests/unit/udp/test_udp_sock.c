@@ -177,6 +177,63 @@ static void test_receive_and_checksums(void **state)
 	free(rs);
 }
 
+/* Hand H's interface the frame F (N bytes) in a packet flagged FLAGS, as a link would. */
+static void inject_flagged(struct ng_test_host *h, const uint8_t *f, size_t n, uint8_t flags)
+{
+	struct ng_pkt *p = ng_pkt_alloc(ng_stack_pool(h->st));
+
+	assert_non_null(p);
+	memcpy(ng_pkt_put(p, (uint32_t)n), f, n);
+	p->flags = flags;
+	ng_stack_input(h->st, h->ifc, p);
+	ng_stack_pump(h->st, 0);
+}
+
+/* A datagram whose checksum the link vouched for (NG_PKT_F_CSUM_VALID: the kernel verified it
+ * over a TAP) is not verified again: a wrong sum in it is taken as the kernel's word and the
+ * datagram delivered. The same bytes without the flag are dropped and counted UDP_CSUM. The
+ * lengths are checked either way. */
+static void test_link_vouched_checksum(void **state)
+{
+	struct ng_test_host h;
+	struct ng_udp_sock *s;
+	struct rx *r = new_rx();
+	uint8_t f[256], u[128], data[40];
+	size_t n;
+	(void)state;
+
+	ng_test_host_create(&h, NT_US, 24, 0, 1);
+	nt_learn(&h, NT_PEER, nt_peer_mac);
+	assert_int_equal(ng_udp_open(h.st, 0, 53, on_rx, on_err, r, &s), 0);
+	ng_test_fill(data, sizeof(data), 3);
+	n = nt_frame(f, NT_PEER, NT_US, 17, 1, 0, 64, u,
+	             nt_udp(u, NT_PEER, NT_US, 3333, 53, data, sizeof(data), true));
+	f[n - 1] ^= 0x40; /* the sum no longer matches the data */
+	data[sizeof(data) - 1] ^= 0x40;
+
+	inject_flagged(&h, f, n, NG_PKT_F_CSUM_VALID);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->sport, 3333);
+	assert_int_equal(r->len, sizeof(data));
+	assert_memory_equal(r->data, data, sizeof(data));
+	assert_int_equal(nt_drops(&h, NG_DROP_UDP_CSUM), 0);
+
+	inject_flagged(&h, f, n, 0);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(nt_drops(&h, NG_DROP_UDP_CSUM), 1);
+
+	/* vouched for, but its length field runs past the datagram: dropped all the same */
+	ng_put16(f + 14 + 20 + 4, (uint16_t)(8 + sizeof(data) + 1));
+	inject_flagged(&h, f, n, NG_PKT_F_CSUM_VALID);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(nt_drops(&h, NG_DROP_UDP_LEN), 1);
+	assert_int_equal(nt_count(&h, NG_CNT_UDP_RX), 1);
+
+	ng_udp_close(s);
+	ng_test_host_destroy(&h);
+	free(r);
+}
+
 static void test_port_unreachable(void **state)
 {
 	struct ng_test_host h;
@@ -359,6 +416,7 @@ int main(void)
 	    cmocka_unit_test(test_bind_conflicts),
 	    cmocka_unit_test(test_ephemeral_ports),
 	    cmocka_unit_test(test_receive_and_checksums),
+	    cmocka_unit_test(test_link_vouched_checksum),
 	    cmocka_unit_test(test_port_unreachable),
 	    cmocka_unit_test(test_icmp_error_to_socket),
 	    cmocka_unit_test(test_sendto_errors_and_fields),

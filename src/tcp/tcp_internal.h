@@ -183,8 +183,17 @@ struct ng_tcp_sock {
 	uint32_t cwnd_acc; /* bytes acked toward the next cwnd increment (CA) */
 	uint64_t last_tx;  /* when data was last sent (RFC 5681 4.1 idle restart) */
 	unsigned dupacks;
+	/* In fast recovery (NewReno, RFC 6582, or SACK, RFC 6675), and RFC 6582's "recover": the
+	 * highest sequence sent when it began, which outlives it (a new recovery waits until
+	 * SND.UNA passes it; set at the handshake and after a timeout too). With SACK the
+	 * scoreboard keeps its own copy (board.in_recovery, board.recovery_pt: the pure
+	 * functions of tcp_sack.c read them). Both start in sack_recovery_start; both end on the
+	 * ACK that reaches "recover" (new_ack, then tcp_sack_board_ack from sack_ack in the same
+	 * ack_in) or at a timeout (rexmt_fire resets the board). Between the two ends of that
+	 * ACK only new_ack's own timer arming runs, and it must see the recovery over (a tail
+	 * loss probe may be armed again). */
 	bool in_recovery;
-	uint32_t recover;    /* RFC 6582 "recover" */
+	uint32_t recover;
 	uint64_t cc_priv[6]; /* private state of the algorithm */
 
 	/* timestamps (RFC 7323) and SACK (RFC 2018 / RFC 6675), negotiated on the SYNs */

@@ -69,6 +69,8 @@ struct tcp_sack_board {
 	struct tcp_range
 	    blk[TCP_SACK_BOARD_MAX]; /* SACKed ranges: sorted, disjoint, not touching */
 	uint8_t n;
+	/* in RFC 6675 loss recovery: the connection's in_recovery while SACK is on (tcp_internal.h
+	 * says how the two stay equal) */
 	bool in_recovery;
 	uint32_t high_rxt;    /* one past the highest byte retransmitted (RFC 6675 HighRxt + 1) */
 	uint32_t recovery_pt; /* RecoveryPoint: SND.MAX when recovery began */

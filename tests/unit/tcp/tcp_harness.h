@@ -156,43 +156,110 @@ static inline void th_arp_reply(struct th *t)
 	ng_stack_pump(t->st, 0);
 }
 
-/* Next TCP segment natgate sent; false if none. ARP requests for the peer are answered (the
- * segment they held back then follows). */
-static inline bool th_pop(struct th *t, struct th_seg *s)
+/* The next IPv4 frame natgate sent, addressed to the peer's MAC; NULL if none. ARP requests for
+ * the peer are answered on the way (the segment they held back then follows); other frames that
+ * are not IPv4 are dropped. */
+static inline struct ng_pkt *th_pop_ipv4(struct th *t)
 {
 	struct ng_pkt *p;
 
 	while ((p = ng_test_link_pop(t->h.link)) != NULL) {
 		struct ng_eth_hdr eh;
+		struct ng_arp_pkt a;
 		const uint8_t *d = ng_pkt_data(p);
+		bool ask;
+
 		assert_int_equal(ng_eth_parse(d, p->len, &eh), NG_DROP_NONE);
-		if (eh.type != NG_ETH_P_IPV4) {
-			struct ng_arp_pkt a;
-			bool ask = eh.type == NG_ETH_P_ARP &&
-			           ng_arp_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &a) ==
-			               NG_DROP_NONE &&
-			           a.op == NG_ARP_REQUEST && a.tpa == TH_PEER;
-			ng_pkt_free(p);
-			if (ask)
-				th_arp_reply(t);
-			continue;
+		if (eh.type == NG_ETH_P_IPV4) {
+			assert_memory_equal(eh.dst, th_peer_mac, 6);
+			return p;
 		}
-		assert_memory_equal(eh.dst, th_peer_mac, 6);
-		assert_int_equal(ng_ipv4_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &s->ip),
-		                 NG_DROP_NONE);
-		assert_int_equal(s->ip.proto, NG_IP_PROTO_TCP);
-		assert_int_equal(s->ip.src, TH_US);
-		assert_int_equal(s->ip.dst, TH_PEER);
-		d += NG_ETH_HLEN + s->ip.hlen;
-		size_t l4 = s->ip.tot_len - s->ip.hlen;
-		assert_int_equal(ng_tcp_parse(d, l4, TH_US, TH_PEER, &s->h), NG_DROP_NONE);
-		s->len = (uint32_t)(l4 - s->h.hlen);
-		assert_true(s->len <= sizeof(s->data));
-		memcpy(s->data, d + s->h.hlen, s->len);
+		ask = eh.type == NG_ETH_P_ARP &&
+		      ng_arp_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &a) == NG_DROP_NONE &&
+		      a.op == NG_ARP_REQUEST && a.tpa == TH_PEER;
 		ng_pkt_free(p);
-		return true;
+		if (ask)
+			th_arp_reply(t);
 	}
-	return false;
+	return NULL;
+}
+
+/* Next TCP segment natgate sent, parsed with its checksum verified; false if none. */
+static inline bool th_pop(struct th *t, struct th_seg *s)
+{
+	struct ng_pkt *p = th_pop_ipv4(t);
+	const uint8_t *d;
+	size_t l4;
+
+	if (!p)
+		return false;
+	d = ng_pkt_data(p);
+	assert_int_equal(ng_ipv4_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &s->ip),
+	                 NG_DROP_NONE);
+	assert_int_equal(s->ip.proto, NG_IP_PROTO_TCP);
+	assert_int_equal(s->ip.src, TH_US);
+	assert_int_equal(s->ip.dst, TH_PEER);
+	d += NG_ETH_HLEN + s->ip.hlen;
+	l4 = s->ip.tot_len - s->ip.hlen;
+	assert_int_equal(ng_tcp_parse(d, l4, TH_US, TH_PEER, &s->h), NG_DROP_NONE);
+	s->len = (uint32_t)(l4 - s->h.hlen);
+	assert_true(s->len <= sizeof(s->data));
+	memcpy(s->data, d + s->h.hlen, s->len);
+	ng_pkt_free(p);
+	return true;
+}
+
+/* A frame natgate sent to a link that may take transmit offloads, with its offload state: a
+ * TSO super-segment is one frame (payload up to 64 KiB in DATA). */
+struct th_frame {
+	struct ng_ipv4_hdr ip;
+	struct ng_tcp_hdr h;
+	uint16_t gso_size;   /* the packet's gso_size: 0, or the MSS to cut a super-segment by */
+	uint8_t flags;       /* the packet's NG_PKT_F_* */
+	uint16_t csum_field; /* the TCP checksum field as sent */
+	uint32_t len;        /* payload bytes */
+	uint8_t data[65536];
+};
+
+/* Pop the next TCP frame natgate sent (th_pop_ipv4), whole, with its offload state; false if
+ * none. Its checksum must be right for what the link is asked to do: with
+ * NG_PKT_F_CSUM_PARTIAL the field must hold the folded pseudo-header sum over the segment's whole
+ * length, not complemented (what a NIC or the kernel completes by summing from the TCP header
+ * on, and cuts super-segments from); it is then finished here as they would, and every frame is
+ * parsed with the full checksum check (RFC 9293 3.1). DF must be set (RFC 1191: TCP probes the
+ * path MTU). */
+static inline bool th_pop_frame(struct th *t, struct th_frame *s)
+{
+	struct ng_pkt *p = th_pop_ipv4(t);
+	uint8_t *d;
+	size_t l4;
+
+	if (!p)
+		return false;
+	d = ng_pkt_data(p);
+	assert_int_equal(ng_ipv4_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &s->ip),
+	                 NG_DROP_NONE);
+	assert_int_equal(s->ip.proto, NG_IP_PROTO_TCP);
+	assert_int_equal(s->ip.src, TH_US);
+	assert_int_equal(s->ip.dst, TH_PEER);
+	assert_true(s->ip.df);
+	d += NG_ETH_HLEN + s->ip.hlen;
+	l4 = s->ip.tot_len - s->ip.hlen;
+	assert_true(l4 >= NG_TCP_HLEN);
+	s->gso_size = p->gso_size;
+	s->flags = p->flags;
+	s->csum_field = ng_get16(d + 16);
+	if (p->flags & NG_PKT_F_CSUM_PARTIAL) {
+		uint16_t pseudo =
+		    ng_csum_fold(ng_csum_pseudo(TH_US, TH_PEER, NG_IP_PROTO_TCP, (uint16_t)l4));
+		assert_int_equal(s->csum_field, pseudo);
+		ng_put16(d + 16, ng_csum(d, l4)); /* what the kernel does (csum_start 34) */
+	}
+	assert_int_equal(ng_tcp_parse(d, l4, TH_US, TH_PEER, &s->h), NG_DROP_NONE);
+	s->len = (uint32_t)(l4 - s->h.hlen);
+	memcpy(s->data, d + s->h.hlen, s->len);
+	ng_pkt_free(p);
+	return true;
 }
 
 /* Pop the next segment and check flags, seq, ack (ack checked only if ACK is set) and the

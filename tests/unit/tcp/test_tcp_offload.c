@@ -10,66 +10,6 @@
 
 #define MSS_TS 1448 /* 1460 less the timestamp option */
 
-/* A frame natgate sent, with its offload state; the payload (up to 64 KiB) in DATA. */
-struct ofl_seg {
-	struct ng_ipv4_hdr ip;
-	struct ng_tcp_hdr h;
-	uint16_t gso_size;
-	uint8_t flags;
-	uint16_t csum_field; /* the checksum field as sent */
-	uint32_t len;
-	uint8_t data[65536];
-};
-
-/* Pop the next TCP frame. A partial checksum must be the folded pseudo-header sum over the
- * segment's length (not complemented); it is then finished here as the kernel would, and the
- * segment parsed with the full checksum check. A frame without the flag must carry a valid
- * checksum. ARP requests for the peer are answered. */
-static bool ofl_pop(struct th *t, struct ofl_seg *s)
-{
-	struct ng_pkt *p;
-
-	while ((p = ng_test_link_pop(t->h.link)) != NULL) {
-		struct ng_eth_hdr eh;
-		uint8_t *d = ng_pkt_data(p);
-		size_t l4;
-
-		assert_int_equal(ng_eth_parse(d, p->len, &eh), NG_DROP_NONE);
-		if (eh.type != NG_ETH_P_IPV4) {
-			struct ng_arp_pkt a;
-			bool ask = eh.type == NG_ETH_P_ARP &&
-			           ng_arp_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &a) ==
-			               NG_DROP_NONE &&
-			           a.op == NG_ARP_REQUEST && a.tpa == TH_PEER;
-			ng_pkt_free(p);
-			if (ask)
-				th_arp_reply(t);
-			continue;
-		}
-		assert_int_equal(ng_ipv4_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &s->ip),
-		                 NG_DROP_NONE);
-		assert_int_equal(s->ip.proto, NG_IP_PROTO_TCP);
-		assert_true(s->ip.df);
-		d += NG_ETH_HLEN + s->ip.hlen;
-		l4 = s->ip.tot_len - s->ip.hlen;
-		s->gso_size = p->gso_size;
-		s->flags = p->flags;
-		s->csum_field = ng_get16(d + 16);
-		if (p->flags & NG_PKT_F_CSUM_PARTIAL) {
-			uint16_t pseudo = ng_csum_fold(
-			    ng_csum_pseudo(s->ip.src, s->ip.dst, NG_IP_PROTO_TCP, (uint16_t)l4));
-			assert_int_equal(s->csum_field, pseudo);
-			ng_put16(d + 16, ng_csum(d, l4)); /* what the kernel does (csum_start 34) */
-		}
-		assert_int_equal(ng_tcp_parse(d, l4, TH_US, TH_PEER, &s->h), NG_DROP_NONE);
-		s->len = (uint32_t)(l4 - s->h.hlen);
-		memcpy(s->data, d + s->h.hlen, s->len);
-		ng_pkt_free(p);
-		return true;
-	}
-	return false;
-}
-
 /* Peer options: a timestamp (RFC 7323: every segment carries one once negotiated). */
 static struct ng_tcp_opts ts_opt(uint32_t tsval, uint32_t tsecr)
 {
@@ -88,7 +28,7 @@ static struct ng_tcp_sock *server(struct th *t, uint32_t offl, const struct ng_t
                                   struct ng_tcp_sock **l, uint32_t *ecr)
 {
 	struct ng_tcp_opts o = ts_opt(1000, 0);
-	struct ofl_seg *s = malloc(sizeof(*s));
+	struct th_frame *s = malloc(sizeof(*s));
 
 	assert_non_null(s);
 	t->h.link->tx_offload = offl;
@@ -97,7 +37,7 @@ static struct ng_tcp_sock *server(struct th *t, uint32_t offl, const struct ng_t
 	ng_tcp_test_set_isn(t->st, true, 2000);
 	assert_int_equal(ng_tcp_listen(t->st, 0, TH_SPORT, 4, th_accept, t, so, l), 0);
 	th_send_opt(t, TH_PPORT, TH_SPORT, 100, 0, NG_TCP_SYN, 65535, NULL, 0, &o, 0);
-	assert_true(ofl_pop(t, s));
+	assert_true(th_pop_frame(t, s));
 	assert_int_equal(s->h.flags, NG_TCP_SYN | NG_TCP_ACK);
 	assert_int_equal(s->gso_size, 0);
 	assert_int_equal(!!(s->flags & NG_PKT_F_CSUM_PARTIAL), !!(offl & NG_LINK_TX_CSUM));
@@ -105,7 +45,7 @@ static struct ng_tcp_sock *server(struct th *t, uint32_t offl, const struct ng_t
 	o = ts_opt(1001, *ecr);
 	th_send_opt(t, TH_PPORT, TH_SPORT, 101, 2001, NG_TCP_ACK, 65535, NULL, 0, &o, 0);
 	assert_non_null(t->accepted);
-	assert_false(ofl_pop(t, s));
+	assert_false(th_pop_frame(t, s));
 	free(s);
 	return t->accepted;
 }
@@ -119,11 +59,11 @@ static void peer_ack(struct th *t, uint32_t ack, uint32_t ecr)
 }
 
 /* Checksum offload alone: data, the pure ACK and the RST leave with a partial checksum (the
- * folded pseudo-header sum; ofl_pop checks the value and that finishing it gives a valid
+ * folded pseudo-header sum; th_pop_frame checks the value and that finishing it gives a valid
  * segment), never as super-segments; the payload is intact. */
 static void test_csum_partial(void **state)
 {
-	struct ofl_seg *s = malloc(sizeof(*s));
+	struct th_frame *s = malloc(sizeof(*s));
 	struct ng_tcp_sock *c, *l;
 	uint8_t d[3000];
 	uint32_t ecr;
@@ -137,16 +77,16 @@ static void test_csum_partial(void **state)
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
 	/* two full segments and, Nagle waiting for their ACK, not the 104-byte tail */
 	for (uint32_t i = 0; i < 2; i++) {
-		assert_true(ofl_pop(&t, s));
+		assert_true(th_pop_frame(&t, s));
 		assert_int_equal(s->h.seq, 2001 + i * MSS_TS);
 		assert_int_equal(s->len, MSS_TS);
 		assert_int_equal(s->gso_size, 0);
 		assert_true(s->flags & NG_PKT_F_CSUM_PARTIAL);
 		assert_memory_equal(s->data, d + i * MSS_TS, MSS_TS);
 	}
-	assert_false(ofl_pop(&t, s));
+	assert_false(th_pop_frame(&t, s));
 	peer_ack(&t, 2001 + 2 * MSS_TS, ecr);
-	assert_true(ofl_pop(&t, s));
+	assert_true(th_pop_frame(&t, s));
 	assert_int_equal(s->h.flags, NG_TCP_ACK | NG_TCP_PSH);
 	assert_int_equal(s->len, sizeof(d) - 2 * MSS_TS);
 	assert_memory_equal(s->data, d + 2 * MSS_TS, s->len);
@@ -157,14 +97,14 @@ static void test_csum_partial(void **state)
 		th_send_opt(&t, TH_PPORT, TH_SPORT, 101, 2001 + sizeof(d), NG_TCP_ACK | NG_TCP_PSH,
 		            65535, "hello", 5, &o, 0);
 		th_advance(&t, 500 * NG_NS_PER_MS);
-		assert_true(ofl_pop(&t, s));
+		assert_true(th_pop_frame(&t, s));
 		assert_int_equal(s->h.flags, NG_TCP_ACK);
 		assert_int_equal(s->h.ack, 106);
 		assert_int_equal(s->len, 0);
 		assert_true(s->flags & NG_PKT_F_CSUM_PARTIAL);
 	}
 	ng_tcp_abort(c);
-	assert_true(ofl_pop(&t, s));
+	assert_true(th_pop_frame(&t, s));
 	assert_true(s->h.flags & NG_TCP_RST);
 	assert_true(s->flags & NG_PKT_F_CSUM_PARTIAL);
 	ng_tcp_close(l);
@@ -179,7 +119,7 @@ static void test_csum_partial(void **state)
 static void test_tso_flight(void **state)
 {
 	static uint8_t d[100000];
-	struct ofl_seg *s = malloc(sizeof(*s));
+	struct th_frame *s = malloc(sizeof(*s));
 	uint32_t offl[2] = {NG_LINK_TX_CSUM | NG_LINK_TX_TSO4, 0};
 	(void)state;
 
@@ -204,7 +144,7 @@ static void test_tso_flight(void **state)
 			want = NG_MIN(NG_MIN(info.cwnd, 65535u), (uint32_t)sizeof(d) - got);
 			if (want >= MSS_TS)
 				want -= want % MSS_TS;
-			while (ofl_pop(&t, s)) {
+			while (th_pop_frame(&t, s)) {
 				n++;
 				bool last = got + s->len == sizeof(d);
 				frames++;
@@ -240,7 +180,7 @@ static void test_tso_flight(void **state)
 		else
 			assert_int_equal(frames, (sizeof(d) + MSS_TS - 1) / MSS_TS);
 		ng_tcp_abort(c);
-		while (ofl_pop(&t, s))
+		while (th_pop_frame(&t, s))
 			;
 		ng_tcp_close(l);
 		th_fini(&t);
@@ -254,7 +194,7 @@ static void test_tso_flight(void **state)
  * one MSS, not the super-segment. */
 static void test_tso_nagle_fin_rto(void **state)
 {
-	struct ofl_seg *s = malloc(sizeof(*s));
+	struct th_frame *s = malloc(sizeof(*s));
 	struct ng_tcp_sock *c, *l;
 	uint8_t d[7 * MSS_TS / 2];
 	uint32_t ecr;
@@ -266,14 +206,14 @@ static void test_tso_nagle_fin_rto(void **state)
 	th_init(&t, 4);
 	c = server(&t, NG_LINK_TX_CSUM | NG_LINK_TX_TSO4, NULL, &l, &ecr);
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
-	assert_true(ofl_pop(&t, s));
+	assert_true(th_pop_frame(&t, s));
 	assert_int_equal(s->h.flags, NG_TCP_ACK);
 	assert_int_equal(s->h.seq, 2001);
 	assert_int_equal(s->len, 3 * MSS_TS);
 	assert_int_equal(s->gso_size, MSS_TS);
-	assert_false(ofl_pop(&t, s));
+	assert_false(th_pop_frame(&t, s));
 	peer_ack(&t, 2001 + 3 * MSS_TS, ecr);
-	assert_true(ofl_pop(&t, s));
+	assert_true(th_pop_frame(&t, s));
 	assert_int_equal(s->h.flags, NG_TCP_ACK | NG_TCP_PSH);
 	assert_int_equal(s->len, MSS_TS / 2);
 	assert_int_equal(s->gso_size, 0);
@@ -281,21 +221,21 @@ static void test_tso_nagle_fin_rto(void **state)
 
 	/* 3.5 MSS more and shut: one super-segment carrying the tail, PSH and FIN */
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
-	assert_true(ofl_pop(&t, s)); /* Nagle: 3 MSS went before the shutdown */
+	assert_true(th_pop_frame(&t, s)); /* Nagle: 3 MSS went before the shutdown */
 	assert_int_equal(s->len, 3 * MSS_TS);
 	assert_int_equal(ng_tcp_shutdown(c), 0);
-	assert_true(ofl_pop(&t, s));
+	assert_true(th_pop_frame(&t, s));
 	assert_int_equal(s->h.flags, NG_TCP_ACK | NG_TCP_PSH | NG_TCP_FIN);
 	assert_int_equal(s->h.seq, 2001 + sizeof(d) + 3 * MSS_TS);
 	assert_int_equal(s->len, MSS_TS / 2);
-	assert_false(ofl_pop(&t, s));
+	assert_false(th_pop_frame(&t, s));
 
 	/* nothing acknowledged: the timeout resends the first MSS alone (a tail loss probe
 	 * before it resends the last segment); no retransmission is a super-segment */
 	{
 		bool first = false;
 		th_advance(&t, 3000 * NG_NS_PER_MS);
-		while (ofl_pop(&t, s)) {
+		while (th_pop_frame(&t, s)) {
 			assert_int_equal(s->gso_size, 0);
 			assert_true(s->len <= MSS_TS);
 			if (s->h.seq == 2001 + sizeof(d)) {
@@ -307,7 +247,7 @@ static void test_tso_nagle_fin_rto(void **state)
 		assert_true(first);
 	}
 	ng_tcp_abort(c);
-	while (ofl_pop(&t, s))
+	while (th_pop_frame(&t, s))
 		;
 	ng_tcp_close(l);
 	free(s);
@@ -319,7 +259,7 @@ static void test_tso_nagle_fin_rto(void **state)
  * segment it cuts). */
 static void test_tso_fin_whole(void **state)
 {
-	struct ofl_seg *s = malloc(sizeof(*s));
+	struct th_frame *s = malloc(sizeof(*s));
 	struct ng_tcp_sockopts so;
 	struct ng_tcp_sock *c, *l;
 	uint8_t d[7 * MSS_TS / 2];
@@ -334,15 +274,15 @@ static void test_tso_fin_whole(void **state)
 	th_init(&t, 5);
 	c = server(&t, NG_LINK_TX_CSUM | NG_LINK_TX_TSO4, &so, &l, &ecr);
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
-	assert_true(ofl_pop(&t, s));
+	assert_true(th_pop_frame(&t, s));
 	/* no Nagle: the tail goes with the whole segments */
 	assert_int_equal(s->h.flags, NG_TCP_ACK | NG_TCP_PSH);
 	assert_int_equal(s->len, sizeof(d));
 	assert_int_equal(s->gso_size, MSS_TS);
 	assert_memory_equal(s->data, d, sizeof(d));
-	assert_false(ofl_pop(&t, s));
+	assert_false(th_pop_frame(&t, s));
 	ng_tcp_abort(c);
-	while (ofl_pop(&t, s))
+	while (th_pop_frame(&t, s))
 		;
 	ng_tcp_close(l);
 	free(s);

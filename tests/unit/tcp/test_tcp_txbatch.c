@@ -5,58 +5,21 @@
  * a small one per ACK, with the retransmission timer armed for it; duplicate ACKs (limited
  * transmit, RFC 3042) and the SACK-triggered fast retransmit (RFC 6675) still go at once, in
  * the middle of the batch; a connection reset later in the batch sends nothing at its end; and
- * outside a batch (ng_stack_input alone) every ACK still sends at once.
+ * outside a batch (ng_stack_input alone) every ACK still sends at once. Every frame popped is
+ * checked by th_pop_frame, its partial checksum (the pseudo-header sum the TSO link finishes)
+ * included.
  */
 #include "tcp_harness.h"
 
 #define A   NG_TCP_ACK
 #define MSS 1460 /* the peer offers 1460 and no timestamps: SND.MSS = 1460 */
 
-/* A frame natgate sent: TCP header, payload length, TSO segment size. */
-struct tx_seg {
-	struct ng_tcp_hdr h;
-	uint16_t gso_size;
-	uint32_t len;
-};
-
-/* Pop the next TCP frame natgate sent (a super-segment whole); false if none. Checksums are
- * partial on the TSO link, so the header is parsed without them. ARP for the peer answered. */
-static bool tx_pop(struct th *t, struct tx_seg *s)
-{
-	struct ng_pkt *p;
-
-	while ((p = ng_test_link_pop(t->h.link)) != NULL) {
-		struct ng_eth_hdr eh;
-		struct ng_ipv4_hdr ip;
-		const uint8_t *d = ng_pkt_data(p);
-		size_t l4;
-
-		assert_int_equal(ng_eth_parse(d, p->len, &eh), NG_DROP_NONE);
-		if (eh.type != NG_ETH_P_IPV4) {
-			ng_pkt_free(p);
-			th_arp_reply(t);
-			continue;
-		}
-		assert_int_equal(ng_ipv4_parse(d + NG_ETH_HLEN, p->len - NG_ETH_HLEN, &ip),
-		                 NG_DROP_NONE);
-		assert_int_equal(ip.proto, NG_IP_PROTO_TCP);
-		d += NG_ETH_HLEN + ip.hlen;
-		l4 = ip.tot_len - ip.hlen;
-		assert_int_equal(ng_tcp_parse_nocsum(d, l4, &s->h), NG_DROP_NONE);
-		s->len = (uint32_t)(l4 - s->h.hlen);
-		s->gso_size = p->gso_size;
-		ng_pkt_free(p);
-		return true;
-	}
-	return false;
-}
-
 /* Pop the next frame and check it carries LEN bytes of data from SEQ. */
 static void tx_expect(struct th *t, uint32_t seq, uint32_t len)
 {
-	struct tx_seg s;
+	struct th_frame s;
 
-	assert_true(tx_pop(t, &s));
+	assert_true(th_pop_frame(t, &s));
 	assert_int_equal(s.h.seq, seq);
 	assert_int_equal(s.len, len);
 	assert_true(s.h.flags & A);
@@ -65,9 +28,9 @@ static void tx_expect(struct th *t, uint32_t seq, uint32_t len)
 
 static void tx_expect_none(struct th *t)
 {
-	struct tx_seg s;
+	struct th_frame s;
 
-	if (tx_pop(t, &s))
+	if (th_pop_frame(t, &s))
 		fail_msg("unexpected segment seq %u len %u", s.h.seq, s.len);
 }
 
@@ -163,7 +126,7 @@ static void test_acks_in_batch_send_once(void **state)
 	for (unsigned batch = 0; batch < 2; batch++) {
 		struct ng_tcp_sock *c, *l;
 		struct th t;
-		struct tx_seg s;
+		struct th_frame s;
 		uint64_t dl;
 
 		th_init(&t, 11 + batch);
@@ -191,12 +154,12 @@ static void test_acks_in_batch_send_once(void **state)
 		dl = ng_stack_deadline(t.st);
 		assert_true(dl > t.now && dl <= t.now + 2 * NG_NS_PER_SEC);
 		th_advance(&t, 2 * NG_NS_PER_SEC);
-		assert_true(tx_pop(&t, &s));
+		assert_true(th_pop_frame(&t, &s));
 		assert_int_equal(s.h.seq, 2001 + 10 * MSS);
 		assert_int_equal(s.len, MSS);
 		ng_tcp_abort(c);
 		ng_tcp_close(l);
-		while (tx_pop(&t, &s))
+		while (th_pop_frame(&t, &s))
 			;
 		th_fini(&t);
 	}
@@ -212,7 +175,7 @@ static void test_dupacks_in_batch_go_at_once(void **state)
 	uint32_t una = 2001 + 2 * MSS, sl[1], sr[1];
 	struct ng_tcp_sock *c, *l;
 	struct ng_tcp_info info;
-	struct tx_seg s;
+	struct th_frame s;
 	struct th t;
 	(void)state;
 
@@ -238,21 +201,21 @@ static void test_dupacks_in_batch_go_at_once(void **state)
 	sr[0] = una + 4 * MSS;
 	ng_stack_input(t.st, t.h.ifc, ack_pkt(&t, una, A, sl, sr, 1));
 	/* the third duplicate: the hole goes again now, before the batch ends */
-	assert_true(tx_pop(&t, &s));
+	assert_true(th_pop_frame(&t, &s));
 	assert_int_equal(s.h.seq, una);
 	assert_int_equal(s.len, MSS);
 	ng_tcp_get_info(c, &info);
 	assert_int_equal(info.retransmits, 1);
-	while (tx_pop(&t, &s))
+	while (th_pop_frame(&t, &s))
 		assert_true(tcp_seq_geq(s.h.seq, una + 4 * MSS)); /* recovery sends by pipe */
 	ng_tcp_flush_acks(t.st);
 	assert_false(t.st->tcp->in_batch);
-	while (tx_pop(&t, &s))
+	while (th_pop_frame(&t, &s))
 		assert_true(s.len <= MSS); /* nothing held back for a super-segment */
 
 	ng_tcp_abort(c);
 	ng_tcp_close(l);
-	while (tx_pop(&t, &s))
+	while (th_pop_frame(&t, &s))
 		;
 	th_fini(&t);
 }

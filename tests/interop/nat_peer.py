@@ -18,10 +18,75 @@
   many ADDR PORT N             N connected UDP sockets, opened one after the other, each sends
                                one datagram; prints "ok K refused R silent S" and then whether
                                the first socket still gets answers ("first ok")
+  sink PORT SECS               TCP: accept one connection on PORT (within SECS), read it to the
+                               end (no read waits longer than SECS), print "SHA256 BYTES"
+  source ADDR PORT FILE SECS   TCP: connect, send FILE, shut the write side, wait for the peer
+                               to close; every step bounded by SECS
+  txcsum IFACE on|off          switch the transmit checksum offload of IFACE (in this namespace)
+                               as `ethtool -K IFACE tx on|off` would (TSO goes with it), then
+                               print the setting read back
 """
+import ctypes
+import fcntl
+import hashlib
 import socket
+import struct
 import sys
 import time
+
+
+def sink(port, secs):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(1)
+    s.settimeout(secs)
+    c, _peer = s.accept()
+    c.settimeout(secs)
+    h, n = hashlib.sha256(), 0
+    while True:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    print(h.hexdigest(), n)
+    return 0
+
+
+def source(addr, port, path, secs):
+    c = socket.create_connection((addr, port), timeout=secs)
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            c.sendall(b)
+    c.shutdown(socket.SHUT_WR)
+    c.recv(1)  # the sink closes once it has read everything
+    c.close()
+    return 0
+
+
+SIOCETHTOOL = 0x8946
+ETHTOOL_GTXCSUM = 0x16
+ETHTOOL_STXCSUM = 0x17
+
+
+def ethtool_value(sock, iface, cmd, data=0):
+    """One legacy ethtool ioctl on IFACE taking a struct ethtool_value; its data back."""
+    val = ctypes.create_string_buffer(struct.pack("II", cmd, data))
+    ifr = struct.pack("16sP", iface.encode(), ctypes.addressof(val)).ljust(40, b"\0")
+    fcntl.ioctl(sock.fileno(), SIOCETHTOOL, ifr)
+    return struct.unpack("II", val.raw[:8])[1]
+
+
+def txcsum(iface, on):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ethtool_value(s, iface, ETHTOOL_STXCSUM, 1 if on else 0)
+    got = ethtool_value(s, iface, ETHTOOL_GTXCSUM)
+    print("%s tx checksumming %s" % (iface, "on" if got else "off"))
+    return 0 if bool(got) == on else 1
 
 
 def udpsrv(port, seconds):
@@ -71,8 +136,6 @@ def main():
         s.bind((sys.argv[5] if len(sys.argv) > 5 else "0.0.0.0", int(sys.argv[4])))
         s.sendto(b"x", (sys.argv[2], int(sys.argv[3])))
         return 0
-    if mode == "udpsend":
-        pass
     if mode == "udpwait":
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -176,6 +239,12 @@ def main():
         except OSError as e:
             print("first failed: %s" % e)
         return 0
+    if mode == "sink":
+        return sink(int(sys.argv[2]), float(sys.argv[3]))
+    if mode == "source":
+        return source(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    if mode == "txcsum" and sys.argv[3] in ("on", "off"):
+        return txcsum(sys.argv[2], sys.argv[3] == "on")
     print(__doc__, file=sys.stderr)
     return 2
 

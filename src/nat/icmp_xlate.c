@@ -47,42 +47,10 @@ static bool parse_err(struct ng_pkt *p, const struct ng_ipv4_hdr *ip, struct icm
 	return true;
 }
 
-/*
- * Rewrite the source (SRC: the address at B + 12, the port at L4) or the destination (B + 16,
- * L4 + 2) of the datagram whose IP header is at B, of protocol PROTO, with L4LEN bytes of its
- * transport header at L4 (at least 8), to ADDR:PORT (ICMP: PORT is the echo identifier). The IP
- * checksum and the transport checksum follow incrementally (RFC 1624), the latter only when it
- * lies within L4LEN (a quote may be cut short) and a UDP datagram has one. PARTIAL: the
- * transport checksum is partial (NG_PKT_F_CSUM_PARTIAL), which takes the address the other way
- * round (nat_csum_addr) and not the port. Which checksum there is, is decided once, before any
- * field changes: an update in between may leave a UDP checksum reading 0 for a moment.
- */
-static void rewrite_endpoint(uint8_t *b, bool src, uint8_t proto, uint8_t *l4, size_t l4len,
-                             uint32_t addr, uint16_t port, bool partial)
-{
-	uint8_t *a = b + (src ? 12 : 16);
-	uint8_t *cs = NULL;
-
-	if (proto == NG_IP_PROTO_TCP && l4len >= 18)
-		cs = l4 + 16;
-	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
-		cs = l4 + 6;
-	if (cs)
-		ng_put16(cs, nat_csum_addr(ng_get16(cs), ng_get32(a), addr, partial));
-	nat_rewrite32(a, addr, b + 10);
-	if (proto == NG_IP_PROTO_ICMP)
-		nat_rewrite16(l4 + 4, port, l4 + 2);
-	else
-		nat_rewrite16(l4 + (src ? 0 : 2), port, partial ? NULL : cs);
-	/* RFC 768: a computed UDP checksum of 0 is sent as all ones (0 means "none") */
-	if (cs && !partial && proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
-		ng_put16(cs, 0xffff);
-}
-
 /* Rewrite the quoted datagram's source (SRC) or destination address and port to ADDR:PORT. */
 static void rewrite_quote(struct icmp_err *e, bool src, uint32_t addr, uint16_t port)
 {
-	rewrite_endpoint(e->inner, src, e->in.proto, e->l4, e->l4len, addr, port, false);
+	nat_rewrite_endpoint(e->inner, src, e->in.proto, e->l4, e->l4len, addr, port, false);
 }
 
 static void finish(struct icmp_err *e)
@@ -189,7 +157,7 @@ bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
 	                       ip.proto == NG_IP_PROTO_ICMP ? 0 : sport);
 	if (f) {
 		dport = nat_flow_map(n, f)->out_port;
-		rewrite_endpoint(b, false, ip.proto, l4, l4len, n->pub, dport, partial);
+		nat_rewrite_endpoint(b, false, ip.proto, l4, l4len, n->pub, dport, partial);
 		ip.dst = n->pub;
 		restored = true;
 	}
@@ -200,7 +168,7 @@ bool nat_arp_unreach(struct ng_stack *st, void *ctx, struct ng_pkt *p)
 		if (!f)
 			return false;
 		m = nat_flow_map(n, f);
-		rewrite_endpoint(b, true, ip.proto, l4, l4len, m->in_addr, m->in_port, partial);
+		nat_rewrite_endpoint(b, true, ip.proto, l4, l4len, m->in_addr, m->in_port, partial);
 		restored = true;
 	}
 	if (!restored)

@@ -79,44 +79,44 @@ uint16_t nat_csum_addr(uint16_t cs, uint32_t old, uint32_t new_, bool partial)
 	return ng_csum_update32(cs, old, new_);
 }
 
-/* Where X's transport checksum lives for the pseudo-header (NULL: none, or UDP without one). */
-static uint8_t *l4_csum(struct xpkt *x)
+/*
+ * Rewrite the source (SRC: the address at B + 12, the port at L4) or the destination (B + 16,
+ * L4 + 2) of the datagram whose IP header is at B, of protocol PROTO, with L4LEN bytes of its
+ * transport header at L4 (at least 8), to ADDR:PORT (ICMP: PORT is the echo identifier). The IP
+ * checksum and the transport checksum follow incrementally (RFC 1624), the latter only when it
+ * lies within L4LEN (a quote may be cut short) and a UDP datagram has one. PARTIAL: the
+ * transport checksum is partial (NG_PKT_F_CSUM_PARTIAL), which takes the address the other way
+ * round (nat_csum_addr) and not the port. Which checksum there is, is decided once, before any
+ * field changes: an update in between may leave a UDP checksum reading 0 for a moment.
+ */
+void nat_rewrite_endpoint(uint8_t *b, bool src, uint8_t proto, uint8_t *l4, size_t l4len,
+                          uint32_t addr, uint16_t port, bool partial)
 {
-	if (x->proto == NG_IP_PROTO_TCP)
-		return x->l4 + 16;
-	if (x->proto == NG_IP_PROTO_UDP)
-		return ng_get16(x->l4 + 6) ? x->l4 + 6 : NULL;
-	return NULL; /* ICMP has no pseudo-header */
-}
+	uint8_t *a = b + (src ? 12 : 16);
+	uint8_t *cs = NULL;
 
-/* Port (or ICMP identifier) field and the checksum covering it. A partial TCP/UDP checksum does
- * not cover the ports yet (they are not in the pseudo-header): it is left alone. */
-static void rewrite_port(struct xpkt *x, bool src, uint16_t v)
-{
-	if (x->proto == NG_IP_PROTO_ICMP) {
-		nat_rewrite16(x->l4 + 4, v, x->l4 + 2);
-		return;
-	}
-	nat_rewrite16(x->l4 + (src ? 0 : 2), v,
-	              (x->p->flags & NG_PKT_F_CSUM_PARTIAL) ? NULL : l4_csum(x));
+	if (proto == NG_IP_PROTO_TCP && l4len >= 18)
+		cs = l4 + 16;
+	else if (proto == NG_IP_PROTO_UDP && ng_get16(l4 + 6))
+		cs = l4 + 6;
+	if (cs)
+		ng_put16(cs, nat_csum_addr(ng_get16(cs), ng_get32(a), addr, partial));
+	nat_rewrite32(a, addr, b + 10);
+	if (proto == NG_IP_PROTO_ICMP)
+		nat_rewrite16(l4 + 4, port, l4 + 2);
+	else
+		nat_rewrite16(l4 + (src ? 0 : 2), port, partial ? NULL : cs);
+	/* RFC 768: a computed UDP checksum of 0 is sent as all ones (0 means "none") */
+	if (cs && !partial && proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
+		ng_put16(cs, 0xffff);
 }
 
 /* Rewrite the source (SRC) or destination address and port of X, with the IP checksum and the
- * transport checksum (pseudo-header and port) updated incrementally (RFC 1624; a partial
- * checksum by nat_csum_addr's rule). */
+ * transport checksum (pseudo-header and port) updated incrementally (nat_rewrite_endpoint). */
 static void rewrite(struct xpkt *x, bool src, uint32_t addr, uint16_t port)
 {
-	uint8_t *a = x->b + (src ? 12 : 16);
-	uint8_t *cs = l4_csum(x);
-	bool partial = (x->p->flags & NG_PKT_F_CSUM_PARTIAL) != 0;
-
-	if (cs)
-		ng_put16(cs, nat_csum_addr(ng_get16(cs), ng_get32(a), addr, partial));
-	nat_rewrite32(a, addr, x->b + 10);
-	rewrite_port(x, src, port);
-	/* RFC 768: a computed UDP checksum of 0 is sent as all ones (0 means "none") */
-	if (cs && !partial && x->proto == NG_IP_PROTO_UDP && ng_get16(cs) == 0)
-		ng_put16(cs, 0xffff);
+	nat_rewrite_endpoint(x->b, src, x->proto, x->l4, x->l4len, addr, port,
+	                     (x->p->flags & NG_PKT_F_CSUM_PARTIAL) != 0);
 	if (src) {
 		x->ip.src = addr;
 		x->sport = port;

@@ -135,6 +135,11 @@ void nat_rewrite16(uint8_t *a, uint16_t v, uint8_t *cs);
 /* The TCP/UDP checksum CS after a pseudo-header address went from OLD to NEW; PARTIAL: CS is a
  * partial checksum (NG_PKT_F_CSUM_PARTIAL), which changes the other way round. */
 uint16_t nat_csum_addr(uint16_t cs, uint32_t old, uint32_t new_, bool partial);
+/* Rewrite the source (SRC) or destination address and port (ICMP: echo identifier) of the
+ * datagram whose IP header is at B and transport header at L4 (L4LEN bytes of it), with its IP
+ * and transport checksums (PARTIAL: NG_PKT_F_CSUM_PARTIAL). */
+void nat_rewrite_endpoint(uint8_t *b, bool src, uint8_t proto, uint8_t *l4, size_t l4len,
+                          uint32_t addr, uint16_t port, bool partial);
 
 /* icmp_xlate.c: an ICMP error (RFC 5508) arriving from the WAN / the LAN. True if consumed. */
 bool nat_icmp_err_in(struct ng_nat *n, struct ng_pkt *p, const struct ng_ipv4_hdr *ip);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* ICMP error translation and the undoing of a translation for ARP's host unreachable
- * (src/nat/icmp_xlate.c) at the edges of incremental checksum updates (RFC 1624), where a UDP
- * checksum may read 0, which RFC 768 reserves for "no checksum". */
+/* NAPT's translation (src/nat/napt.c), ICMP error translation and the undoing of a translation
+ * for ARP's host unreachable (src/nat/icmp_xlate.c) at the edges of incremental checksum updates
+ * (RFC 1624), where a UDP checksum may read 0, which RFC 768 reserves for "no checksum". */
 #include <string.h>
 
 #include "nat_testutil.h"
@@ -71,10 +71,50 @@ static void test_restore_through_zero_csum(void **state)
 	ng_test_router_destroy(&r);
 }
 
+/*
+ * An outbound UDP datagram whose checksum reads 0 after the address change and before the port
+ * change (about one in 65536 when the port changes): the port's change must still be applied
+ * (the datagram has a checksum all along); the datagram on the WAN carries a correct checksum.
+ */
+static void test_translate_through_zero_csum(void **state)
+{
+	struct ng_test_router r;
+	uint8_t b[64], got[256], data[7] = "query";
+	uint16_t pport, cs0, cs1 = 1, cs2 = 0;
+	size_t len = 0, n;
+	uint32_t v;
+	(void)state;
+
+	ng_test_router_create(&r, NULL, 36);
+	assert_true(out_wan(&r, b, ntu_udp(b, NTU_H2, 6000, NTU_SRV, 53, "q", 1, true), got,
+	                    sizeof(got)) > 0);
+	assert_true(out_wan(&r, b, ntu_udp(b, NTU_H1, 6000, NTU_SRV, 53, "q", 1, true), got,
+	                    sizeof(got)) > 0);
+	pport = ntu_sport(got);
+	assert_int_not_equal(pport, 6000);
+	for (v = 0; v < 0x10000; v++) {
+		ng_put16(data + 5, (uint16_t)v);
+		len = ntu_udp(b, NTU_H1, 6000, NTU_SRV, 53, data, sizeof(data), true);
+		cs0 = ng_get16(b + 20 + 6);
+		cs1 = ng_csum_update32(cs0, NTU_H1, NTU_PUB);
+		cs2 = ng_csum_update16(cs1, 6000, pport);
+		if (cs0 && !cs1 && cs2)
+			break;
+	}
+	assert_int_equal(cs1, 0);
+	n = out_wan(&r, b, len, got, sizeof(got));
+	assert_int_equal(n, len);
+	ntu_check_csums(got, n);
+	assert_int_equal(ntu_sport(got), pport);
+	assert_int_equal(ng_get16(got + 20 + 6), cs2);
+	ng_test_router_destroy(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_restore_through_zero_csum),
+	    cmocka_unit_test(test_translate_through_zero_csum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

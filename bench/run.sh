@@ -9,12 +9,15 @@
 #            port forward, 1-byte request/response latency, new connections per second.
 #   flows  : memory of 100k UDP flows through `natgate router` vs the kernel's conntrack
 #            (bench/nat_flows.sh).
+#   floor  : request/response latency on one CPU: the kernel, a do-nothing TAP forwarder (the
+#            floor of any TAP forwarder, bench/tap_bridge.c) and `natgate router`
+#            (bench/rr_floor.sh).
 # Every table carries the project's goals (issues 4 and 5) beside the measured ratios, and
 # whether natgate meets them in this run.
 #
 # The measuring scripts are the team's shared harnesses (../shared/bench, or $NG_SHARED_BENCH);
 # they create their own namespaces, keep all traffic inside them and remove them on exit.
-# Usage: bash bench/run.sh BUILD_DIR [stacks|nat|flows|all]       (as root)
+# Usage: bash bench/run.sh BUILD_DIR [stacks|nat|flows|floor|all]       (as root)
 set -u
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -119,6 +122,10 @@ if [ "$WHAT" = flows ] || [ "$WHAT" = all ]; then
 			echo "goal < 128 table bytes per flow: natgate $bpf: $met" | tee -a "$OUT/flows/table.txt"
 		fi
 	fi
+fi
+if [ "$WHAT" = floor ] || [ "$WHAT" = all ]; then
+	echo "== floor: 1-byte request/response on one CPU: kernel, a do-nothing TAP forwarder, natgate router"
+	NG_SHARED_BENCH=$SHARED bash "$TOP/bench/rr_floor.sh" "$BIN" 10000 5 "$OUT/floor" || rc=1
 fi
 echo "bench: results in $OUT"
 exit $rc

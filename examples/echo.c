@@ -173,49 +173,27 @@ static void usage(FILE *f)
 	        ng_app_usage());
 }
 
-/* Parse the command line into E; returns -1 to exit 0 (help shown), -2 on a bad argument (one
- * line printed), 0 to go on. */
+/* Parse the command line into E; returns -1 to exit 0 (help or version shown), -2 on a bad
+ * argument (one line printed), 0 to go on. */
 static int parse_args(struct echo *e, int argc, char **argv)
 {
-	int i = 1;
-
-	while (i < argc) {
-		const char *arg = argv[i];
-		int r = ng_app_option(&e->app, argc, argv, &i);
+	for (int i = 1; i < argc;) {
+		struct ng_app_arg arg;
+		uint64_t v;
+		int r = ng_app_next_option(&e->app, argc, argv, &i, NULL, usage, &arg);
 
 		if (r < 0)
+			return r == NG_APP_OPT_EXIT ? -1 : -2;
+		if (r == NG_APP_OPT_TAKEN)
+			continue;
+		if (strcmp(arg.name, "--port")) {
+			ng_app_opt_unknown(&e->app, &arg);
 			return -2;
-		if (r > 0)
-			continue;
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			usage(stdout);
-			return -1;
 		}
-		if (!strcmp(arg, "--version")) {
-			printf("ng-echo (natgate) %s\n", NG_VERSION);
-			return -1;
-		}
-		if (!strcmp(arg, "--port") || !strncmp(arg, "--port=", 7)) {
-			const char *v = arg[6] == '=' ? arg + 7 : (i + 1 < argc ? argv[++i] : NULL);
-			char *end;
-			unsigned long p;
-
-			if (!v) {
-				fprintf(stderr, "ng-echo: --port needs a value\n");
-				return -2;
-			}
-			p = strtoul(v, &end, 10);
-			if (*v < '0' || *v > '9' || *end || p < 1 || p > 65535) {
-				fprintf(stderr,
-				        "ng-echo: --port '%s': want a number from 1 to 65535\n", v);
-				return -2;
-			}
-			e->port = (uint16_t)p;
-			i++;
-			continue;
-		}
-		fprintf(stderr, "ng-echo: unknown argument '%s' (try --help)\n", arg);
-		return -2;
+		if (ng_app_opt_num(&e->app, "--port", arg.val, 1, 65535, &v))
+			return -2;
+		e->port = (uint16_t)v;
+		i += arg.used;
 	}
 	return 0;
 }

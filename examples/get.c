@@ -134,11 +134,11 @@ static int parse_url(struct client *c, const char *url)
 	c->port = 80;
 	char *colon = strchr(hp, ':');
 	if (colon) {
+		/* RFC 3986 3.2.3: port = *DIGIT (decimal only, unlike a command-line number) */
+		uint64_t p;
 		*colon = 0;
-		char *e;
-		errno = 0;
-		unsigned long p = strtoul(colon + 1, &e, 10);
-		if (!colon[1] || *e || errno || p == 0 || p > 65535)
+		if (strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+		    ng_app_parse_num(colon + 1, 1, 65535, &p) < 0)
 			return -1;
 		c->port = (uint16_t)p;
 	}
@@ -415,25 +415,27 @@ int main(int argc, char **argv)
 	static struct client cl; /* large (the buffers): not on the stack */
 	struct client *c = &cl;
 	const char *url = NULL;
-	unsigned long long v;
+	uint64_t v;
 	ng_app_init(&c->app, PROG);
 	c->timeout_ns = 60 * NG_NS_PER_SEC;
 	c->out_fd = c->up_fd = -1;
 	for (int i = 1; i < argc;) {
 		/* common options, --help, --version, --sndbuf, --rcvbuf; then our own */
 		struct ng_app_arg arg;
-		int r = ng_http_opt_next(&c->app, argc, argv, &i, &c->opts, usage, &arg);
+		int r = ng_app_next_option(&c->app, argc, argv, &i, &c->opts, usage, &arg);
 		if (r < 0)
-			return r == NG_HTTP_OPT_EXIT ? 0 : 2;
-		if (r == NG_HTTP_OPT_TAKEN)
+			return r == NG_APP_OPT_EXIT ? 0 : 2;
+		if (r == NG_APP_OPT_TAKEN)
 			continue;
 		const char *o = arg.name, *val = arg.val;
-		if ((!strcmp(o, "-o") || !strcmp(o, "--output")) && val) {
-			c->out_path = val;
-		} else if (!strcmp(o, "--upload") && val) {
-			c->upload_path = val;
+		if (!strcmp(o, "-o") || !strcmp(o, "--output")) {
+			if (!(c->out_path = ng_app_opt_val(&c->app, &arg)))
+				return 2;
+		} else if (!strcmp(o, "--upload")) {
+			if (!(c->upload_path = ng_app_opt_val(&c->app, &arg)))
+				return 2;
 		} else if (!strcmp(o, "--timeout")) {
-			if (ng_http_opt_num(PROG, o, val, 1, 86400, &v) < 0)
+			if (ng_app_opt_num(&c->app, o, val, 1, 86400, &v))
 				return 2;
 			c->timeout_ns = v * NG_NS_PER_SEC;
 		} else if (o[0] != '-' && !url) {
@@ -441,13 +443,13 @@ int main(int argc, char **argv)
 			i++;
 			continue;
 		} else {
-			return ng_http_opt_unknown(PROG, o, usage);
+			return ng_app_opt_unknown(&c->app, &arg);
 		}
 		i += arg.used;
 	}
 	if (!url || (!c->out_path && !c->upload_path)) {
-		fprintf(stderr, PROG ": a URL and -o FILE (or --upload FILE) are required\n");
-		usage(stderr);
+		fprintf(stderr,
+		        PROG ": a URL and -o FILE (or --upload FILE) are required (try --help)\n");
 		return 2;
 	}
 	if (parse_url(c, url) < 0) {

@@ -769,7 +769,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static struct server srv;
-	unsigned long long v;
+	uint64_t v;
 	ng_app_init(&srv.app, PROG);
 	srv.idle_ns = 60 * NG_NS_PER_SEC;
 	srv.max_conns = 4096;
@@ -782,38 +782,38 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc;) {
 		/* common options, --help, --version, --sndbuf, --rcvbuf; then our own */
 		struct ng_app_arg arg;
-		int r = ng_http_opt_next(&srv.app, argc, argv, &i, &srv.opts, usage, &arg);
+		int r = ng_app_next_option(&srv.app, argc, argv, &i, &srv.opts, usage, &arg);
 		if (r < 0)
-			return r == NG_HTTP_OPT_EXIT ? 0 : 2;
-		if (r == NG_HTTP_OPT_TAKEN)
+			return r == NG_APP_OPT_EXIT ? 0 : 2;
+		if (r == NG_APP_OPT_TAKEN)
 			continue;
 		const char *o = arg.name, *val = arg.val;
-		if (!strcmp(o, "--root") && val) {
-			srv.root = val;
+		if (!strcmp(o, "--root")) {
+			if (!(srv.root = ng_app_opt_val(&srv.app, &arg)))
+				return 2;
 		} else if (!strcmp(o, "--port")) {
-			if (ng_http_opt_num(PROG, o, val, 1, 65535, &v) < 0)
+			if (ng_app_opt_num(&srv.app, o, val, 1, 65535, &v))
 				return 2;
 			srv.port = (uint16_t)v;
 		} else if (!strcmp(o, "--idle")) {
-			if (ng_http_opt_num(PROG, o, val, 0, 86400, &v) < 0)
+			if (ng_app_opt_num(&srv.app, o, val, 0, 86400, &v))
 				return 2;
 			srv.idle_ns = v * NG_NS_PER_SEC;
 		} else if (!strcmp(o, "--max-conns")) {
-			if (ng_http_opt_num(PROG, o, val, 1, 1000000, &v) < 0)
+			if (ng_app_opt_num(&srv.app, o, val, 1, 1000000, &v))
 				return 2;
 			srv.max_conns = (unsigned)v;
 		} else if (!strcmp(o, "--backlog")) {
-			if (ng_http_opt_num(PROG, o, val, 1, 65535, &v) < 0)
+			if (ng_app_opt_num(&srv.app, o, val, 1, 65535, &v))
 				return 2;
 			srv.backlog = (unsigned)v;
 		} else {
-			return ng_http_opt_unknown(PROG, o, usage);
+			return ng_app_opt_unknown(&srv.app, &arg);
 		}
 		i += arg.used;
 	}
 	if (!srv.port || !srv.root) {
-		fprintf(stderr, PROG ": --port and --root are required\n");
-		usage(stderr);
+		fprintf(stderr, PROG ": --port and --root are required (try --help)\n");
 		return 2;
 	}
 	srv.rootfd = open(srv.root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* Shared plumbing of the programs that run one stack on one TAP: options, links, stack, loop.
  *
- * A program calls ng_app_init, offers each argument to ng_app_option before its own, then
- * ng_app_start, opens its sockets, ng_app_run, and ng_app_stop. The link is built inside out:
+ * A program calls ng_app_init, offers each argument to ng_app_next_option (the common options,
+ * --help, --version) before its own, then ng_app_start, opens its sockets, ng_app_run, and
+ * ng_app_stop. Numbers on the command line are read by one parser, ng_app_parse_num, and a bad
+ * command line gives one line on stderr and exit status 2. The link is built inside out:
  * the TAP, then the fault wrapper (--fault), then the capture (--pcap) outermost, so the file
  * shows exactly the frames the stack sent and received, after the faults did their work on the
  * way in and before they did on the way out.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "gw/gw.h"
+#include "natgate/err.h"
 #include "natgate/tcp.h"
 #include "stack_internal.h"
 #include "wire/wire_internal.h"
@@ -48,17 +50,38 @@ const char *ng_app_usage(void)
 	       "  --trace           print every TCP state change on stderr\n";
 }
 
-/* A strict unsigned decimal (or 0x hex) number: digits only, no sign, no trailing junk. */
-static int parse_u64(const char *s, uint64_t *out)
+/* Parse S as a whole number in [MIN, MAX]: decimal digits, or hex digits after "0x" (seeds are
+ * often written in hex). Written out rather than strtoull, which would take leading space, a
+ * sign (a wrapped "-1"), octal and the locale's ideas. 0 with *OUT set, or -1. */
+int ng_app_parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v = 0;
+	unsigned base = 10;
 
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s)
 		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -1; /* beyond 2^64 - 1 */
+		v = v * base + d;
+	}
+	if (v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
@@ -76,6 +99,21 @@ static int bad(const struct ng_app *a, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return -1;
+}
+
+/* ng_app_parse_num for VAL, the value of option OPT (NULL: none followed). 0, or -1 after one
+ * line naming the program, the option and the range. */
+int ng_app_opt_num(const struct ng_app *a, const char *opt, const char *val, uint64_t min,
+                   uint64_t max, uint64_t *out)
+{
+	if (!val)
+		return bad(a, "%s needs a value", opt);
+	if (ng_app_parse_num(val, min, max, out) == 0)
+		return 0;
+	if (min == 0 && max == UINT64_MAX)
+		return bad(a, "%s '%s': want an unsigned number", opt, val);
+	return bad(a, "%s '%s': want a number from %llu to %llu", opt, val, (unsigned long long)min,
+	           (unsigned long long)max);
 }
 
 /* Offer ARGV[*I] as a common option, as "--opt VALUE" or "--opt=VALUE". Returns 1 when it was
@@ -139,8 +177,8 @@ int ng_app_option(struct ng_app *a, int argc, char **argv, int *i)
 		break;
 	}
 	case 3: /* --mtu */
-		if (parse_u64(val, &v) || v < 68 || v > 65520)
-			return bad(a, "--mtu '%s': want a number from 68 to 65520", val);
+		if (ng_app_opt_num(a, "--mtu", val, 68, 65520, &v))
+			return -1;
 		a->mtu = (uint32_t)v;
 		break;
 	case 4: /* --pcap */
@@ -156,8 +194,8 @@ int ng_app_option(struct ng_app *a, int argc, char **argv, int *i)
 		break;
 	}
 	case 6: /* --seed */
-		if (parse_u64(val, &a->seed))
-			return bad(a, "--seed '%s': want an unsigned number", val);
+		if (ng_app_opt_num(a, "--seed", val, 0, UINT64_MAX, &a->seed))
+			return -1;
 		a->seed_set = true;
 		break;
 	case 7: /* --log */
@@ -406,4 +444,57 @@ void ng_app_arg_split(int argc, char **argv, int i, struct ng_app_arg *out)
 		out->val = eq + 1;
 		out->used = 1;
 	}
+}
+
+/* One step of the examples' option loop (see gw.h): common options, --help, --version and, for a
+ * program that passes TCP, --sndbuf/--rcvbuf; the rest is split into *ARG for the program.
+ * NG_APP_OPT_MINE / _TAKEN / _EXIT / _BAD. */
+int ng_app_next_option(struct ng_app *a, int argc, char **argv, int *i, struct ng_tcp_sockopts *tcp,
+                       void (*usage)(FILE *), struct ng_app_arg *arg)
+{
+	int r = ng_app_option(a, argc, argv, i);
+	uint64_t v;
+
+	if (r < 0)
+		return NG_APP_OPT_BAD;
+	if (r > 0)
+		return NG_APP_OPT_TAKEN;
+	ng_app_arg_split(argc, argv, *i, arg);
+	if (!strcmp(arg->name, "-h") || !strcmp(arg->name, "--help")) {
+		usage(stdout);
+		return NG_APP_OPT_EXIT;
+	}
+	if (!strcmp(arg->name, "--version")) {
+		printf("%s (natgate) %s\n", a->prog, NG_VERSION);
+		return NG_APP_OPT_EXIT;
+	}
+	if (tcp && (!strcmp(arg->name, "--sndbuf") || !strcmp(arg->name, "--rcvbuf"))) {
+		if (ng_app_opt_num(a, arg->name, arg->val, 0, 1u << 30, &v))
+			return NG_APP_OPT_BAD;
+		if (arg->name[2] == 's')
+			tcp->sndbuf = (uint32_t)v;
+		else
+			tcp->rcvbuf = (uint32_t)v;
+		*i += arg->used;
+		return NG_APP_OPT_TAKEN;
+	}
+	return NG_APP_OPT_MINE;
+}
+
+/* The value of the program's option ARG, or NULL after one line saying it needs one. */
+const char *ng_app_opt_val(const struct ng_app *a, const struct ng_app_arg *arg)
+{
+	if (!arg->val)
+		bad(a, "%s needs a value", arg->name);
+	return arg->val;
+}
+
+/* Refuse ARG with one line on stderr; returns 2, the exit status of a usage error. */
+int ng_app_opt_unknown(const struct ng_app *a, const struct ng_app_arg *arg)
+{
+	if (arg->name[0] == '-')
+		bad(a, "unknown option '%s' (try --help)", arg->name);
+	else
+		bad(a, "unexpected argument '%s' (try --help)", arg->name);
+	return 2;
 }

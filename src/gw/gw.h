@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "natgate/stack.h"
 
@@ -95,6 +96,31 @@ struct ng_app_arg {
 void ng_app_arg_split(int argc, char **argv, int i, struct ng_app_arg *out);
 /* The usage lines for the common options. */
 const char *ng_app_usage(void);
+/* The one parser of a bounded unsigned number on a command line: S is decimal digits, or hex
+ * digits after "0x"; no sign, space or trailing junk; its value in [MIN, MAX]. 0 with *OUT set,
+ * or -1 (nothing written). */
+int ng_app_parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* ng_app_parse_num for VAL, the value of option OPT (NULL when none followed): 0, or -1 after
+ * printing "PROG: OPT 'VAL': want a number from MIN to MAX" (or "OPT needs a value"). */
+int ng_app_opt_num(const struct ng_app *a, const char *opt, const char *val, uint64_t min,
+                   uint64_t max, uint64_t *out);
+/* What ng_app_next_option found. */
+#define NG_APP_OPT_MINE  0  /* the program's own option (or argument), split into *ARG */
+#define NG_APP_OPT_TAKEN 1  /* consumed (*I advanced): go on */
+#define NG_APP_OPT_EXIT  -1 /* --help or --version printed on stdout: exit 0 */
+#define NG_APP_OPT_BAD   -2 /* a bad value, one line printed: exit 2 */
+struct ng_tcp_sockopts;
+/* One step of the examples' option loop: the common options (ng_app_option), -h/--help
+ * (USAGE(stdout)), --version, and, when TCP is not NULL, --sndbuf/--rcvbuf BYTES into it, are
+ * taken here; anything else is split into *ARG for the program, which advances *I by ARG->used
+ * when it takes an option with its value. */
+int ng_app_next_option(struct ng_app *a, int argc, char **argv, int *i, struct ng_tcp_sockopts *tcp,
+                       void (*usage)(FILE *), struct ng_app_arg *arg);
+/* The value of the program's option ARG, or NULL after printing "PROG: NAME needs a value". */
+const char *ng_app_opt_val(const struct ng_app *a, const struct ng_app_arg *arg);
+/* Refuse ARG: "PROG: unknown option 'NAME' (try --help)", one line on stderr. Returns 2, the exit
+ * status of a usage error. */
+int ng_app_opt_unknown(const struct ng_app *a, const struct ng_app_arg *arg);
 /* Check required options (--tap, --addr), open the TAP (with --fault and --pcap wrappers), create
  * the stack and loop, install SIGINT/SIGTERM handlers. Prints a one-line error and returns -1 on
  * failure, or -2 when a required option is missing or options contradict (a usage error: exit 2).

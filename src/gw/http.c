@@ -23,14 +23,11 @@
 #include "gw/http.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "gw/gw.h"
 #include "natgate/err.h"
 
 /* Does the literal LIT equal S[0..N), ignoring case? */
@@ -538,64 +535,4 @@ int ng_http_out_pump(struct ng_http_out *o, struct ng_tcp_sock *s)
 		o->sent += hn + (uint64_t)got;
 	}
 	return 1;
-}
-
-/* ---------------------------------------------------------------- options */
-
-/* Parse V, the value of option OPT, as a number in [MIN, MAX] into *OUT. 0, or -1 after a
- * one-line message naming PROG. */
-int ng_http_opt_num(const char *prog, const char *opt, const char *v, unsigned long long min,
-                    unsigned long long max, unsigned long long *out)
-{
-	char *e;
-	errno = 0;
-	unsigned long long x = v ? strtoull(v, &e, 10) : 0;
-	if (!v || !*v || *e || errno || x > max || v[0] == '-' || x < min) {
-		fprintf(stderr, "%s: %s needs a number from %llu to %llu\n", prog, opt, min, max);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
-/* One step of the HTTP programs' option loop: see http.h for what is taken here. Returns
- * NG_HTTP_OPT_MINE / _TAKEN / _EXIT / _BAD. */
-int ng_http_opt_next(struct ng_app *a, int argc, char **argv, int *i, struct ng_tcp_sockopts *opts,
-                     void (*usage)(FILE *), struct ng_app_arg *arg)
-{
-	int r = ng_app_option(a, argc, argv, i);
-	if (r < 0)
-		return NG_HTTP_OPT_BAD;
-	if (r > 0)
-		return NG_HTTP_OPT_TAKEN;
-	ng_app_arg_split(argc, argv, *i, arg);
-	const char *o = arg->name;
-	unsigned long long v;
-	if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-		usage(stdout);
-		return NG_HTTP_OPT_EXIT;
-	}
-	if (!strcmp(o, "--version")) {
-		printf("%s (natgate) %s\n", a->prog, NG_VERSION);
-		return NG_HTTP_OPT_EXIT;
-	}
-	if (!strcmp(o, "--sndbuf") || !strcmp(o, "--rcvbuf")) {
-		if (ng_http_opt_num(a->prog, o, arg->val, 0, 1u << 30, &v) < 0)
-			return NG_HTTP_OPT_BAD;
-		if (o[2] == 's')
-			opts->sndbuf = (uint32_t)v;
-		else
-			opts->rcvbuf = (uint32_t)v;
-		*i += arg->used;
-		return NG_HTTP_OPT_TAKEN;
-	}
-	return NG_HTTP_OPT_MINE;
-}
-
-/* Refuse option O with a message and the usage on stderr; returns the exit status 2. */
-int ng_http_opt_unknown(const char *prog, const char *o, void (*usage)(FILE *))
-{
-	fprintf(stderr, "%s: unknown option or missing value: %s\n", prog, o);
-	usage(stderr);
-	return 2;
 }

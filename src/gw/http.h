@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "natgate/tcp.h"
 
@@ -105,27 +104,5 @@ struct ng_http_out {
  * segment. Returns 1 when all is queued, 0 when the buffer is full (NG_TCP_EV_WRITABLE follows),
  * -1 on failure (O->err, O->file_errno). */
 int ng_http_out_pump(struct ng_http_out *o, struct ng_tcp_sock *s);
-
-/* ---- program options ---- */
-struct ng_app;
-struct ng_app_arg;
-/* What ng_http_opt_next found. */
-#define NG_HTTP_OPT_MINE  0  /* the program's own option, split into *ARG */
-#define NG_HTTP_OPT_TAKEN 1  /* consumed (*I advanced): go on */
-#define NG_HTTP_OPT_EXIT  -1 /* --help or --version printed: exit 0 */
-#define NG_HTTP_OPT_BAD   -2 /* a bad value, message printed: exit 2 */
-/* One step of the option loop the HTTP programs share: the common options (ng_app_option),
- * -h/--help (USAGE(stdout)), --version, --sndbuf and --rcvbuf (into OPTS) are taken here;
- * anything else is split into *ARG ("--name VALUE" or "--name=VALUE") for the program, which
- * advances *I by ARG->used when it takes it. */
-int ng_http_opt_next(struct ng_app *a, int argc, char **argv, int *i, struct ng_tcp_sockopts *opts,
-                     void (*usage)(FILE *), struct ng_app_arg *arg);
-/* Refuse option O: "PROG: unknown option or missing value: O", then USAGE(stderr). Returns 2,
- * the exit status. */
-int ng_http_opt_unknown(const char *prog, const char *o, void (*usage)(FILE *));
-/* Parse V, the value of option OPT, as a whole number in [MIN, MAX] into *OUT; 0, or -1 after
- * printing "PROG: OPT needs a number from MIN to MAX". */
-int ng_http_opt_num(const char *prog, const char *opt, const char *v, unsigned long long min,
-                    unsigned long long max, unsigned long long *out);
 
 #endif

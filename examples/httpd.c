@@ -9,9 +9,10 @@
  *
  *   HEAD  reading the request head (at most HEAD_MAX bytes, else 431) into c->in; it is parsed
  *         by src/gw/http.c (ng_http_parse_request);
- *   BODY  consuming a Content-Length body, straight from the receive buffer once what sits in
- *         c->in is used up (ng_http_body_recv: ng_tcp_recv_peek / ng_tcp_recv_consume, so the
- *         bytes are copied once, by the kernel's write()): written to a temporary file for PUT
+ *   BODY  consuming a Content-Length or chunked body: what sits in c->in after the head is
+ *         framed where it lies (ng_http_body_take), the rest straight from the receive buffer
+ *         (ng_http_body_recv: ng_tcp_recv_peek / ng_tcp_recv_consume, so the bytes are copied
+ *         once, by the kernel's write()): written to a temporary file for PUT
  *         (renamed into place when complete), discarded for any other method, and for PUT too
  *         when the environment has NG_HTTPD_PUT_DISCARD=1 (benchmarks: the peers' servers
  *         discard uploads, so a disk write would not compare like with like);
@@ -545,22 +546,20 @@ static int take_body(void *ctx, const char *data, size_t n)
 	return 0;
 }
 
-/* Read the body: what already sits in c->in, then straight from the socket's receive buffer.
+/* Read the body: what already sits in c->in (read with the head), then straight from the
+ * socket's receive buffer; both through src/gw/http.c (ng_http_body_take, ng_http_body_recv).
  * Returns true when the body is complete, false when more must arrive (or the connection died). */
 static bool read_body(struct conn *c)
 {
 	int r = 0;
 
-	while (c->in_len > 0 && !c->body.done) {
-		size_t off, len;
-		long k = ng_http_body_feed(&c->body, c->in, c->in_len, &off, &len);
-		if (k <= 0) {
-			r = (int)k; /* 0: the framer wants more than c->in holds */
-			break;
-		}
-		take_body(c, c->in + off, len);
-		memmove(c->in, c->in + k, c->in_len - (size_t)k);
-		c->in_len -= (size_t)k;
+	if (c->in_len > 0) {
+		size_t used;
+		r = ng_http_body_take(&c->body, c->in, c->in_len, &used, take_body, c);
+		/* a pipelined request after the body moves to the front, once */
+		c->in_len -= used;
+		if (c->in_len)
+			memmove(c->in, c->in + used, c->in_len);
 	}
 	if (!r)
 		r = ng_http_body_recv(&c->body, c->s, take_body, c);

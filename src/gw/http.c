@@ -13,8 +13,10 @@
  *
  * The body that follows is framed by struct ng_http_body (RFC 9112 6.3: Content-Length, chunked
  * or until the close). ng_http_body_feed consumes framing and hands back runs of data in place;
- * ng_http_body_recv applies it to bytes where they lie in a socket's receive buffer, so a body
- * reaches its file without passing through a buffer of ours. ng_http_out_pump is the mirror for
+ * ng_http_body_take runs it over a span of bytes, handing each run to a sink; ng_http_body_recv
+ * applies that to bytes where they lie in a socket's receive buffer, so a body reaches its file
+ * without passing through a buffer of ours (a program applies it first to the body bytes that
+ * came with the head). ng_http_out_pump is the mirror for
  * sending: a head, then a file read straight into the send buffer.
  *
  * Lines end in CRLF or, as RFC 9112 2.2 allows a recipient to accept, a bare LF.
@@ -450,9 +452,37 @@ long ng_http_body_feed(struct ng_http_body *b, const char *d, size_t n, size_t *
 	return 0;
 }
 
-/* Take body bytes straight from S's receive buffer (peek, frame, SINK, consume: no copy of ours),
- * leaving bytes after the body unread. NG_HTTP_DONE, 0 (more must arrive), NG_HTTP_EOF (the
- * stream ended first), -NG_EBADMSG, the sink's negative value, or the socket's error. */
+/* Frame the bytes D[0..N) and pass every run of data to SINK where it lies: the one loop over
+ * ng_http_body_feed, for bytes a program already holds and (through ng_http_body_recv) bytes in
+ * a receive buffer. *USED is set to the bytes consumed, data and framing; those after the end of
+ * the body are not. 0 (all of D used, or the body is done), -NG_EBADMSG (B->err), or SINK's
+ * negative value (*USED then counts the run SINK was given). */
+int ng_http_body_take(struct ng_http_body *b, const char *d, size_t n, size_t *used,
+                      ng_http_sink_fn sink, void *ctx)
+{
+	size_t u = 0;
+	int stop = 0;
+
+	while (u < n && !b->done && stop >= 0) {
+		size_t off, len;
+		long k = ng_http_body_feed(b, d + u, n - u, &off, &len);
+		if (k < 0) {
+			*used = u;
+			return (int)k;
+		}
+		if (len > 0)
+			stop = sink(ctx, d + u + off, len);
+		if (k == 0)
+			break;
+		u += (size_t)k;
+	}
+	*used = u;
+	return stop < 0 ? stop : 0;
+}
+
+/* Take body bytes straight from S's receive buffer (peek, ng_http_body_take, consume: no copy of
+ * ours), leaving bytes after the body unread. NG_HTTP_DONE, 0 (more must arrive), NG_HTTP_EOF
+ * (the stream ended first), -NG_EBADMSG, the sink's negative value, or the socket's error. */
 int ng_http_body_recv(struct ng_http_body *b, struct ng_tcp_sock *s, ng_http_sink_fn sink,
                       void *ctx)
 {
@@ -470,23 +500,13 @@ int ng_http_body_recv(struct ng_http_body *b, struct ng_tcp_sock *s, ng_http_sin
 			b->done = true;
 			break;
 		}
-		const char *d = p;
-		size_t used = 0;
-		int stop = 0;
-		while (used < (size_t)n && !b->done && !stop) {
-			size_t off, len;
-			long k = ng_http_body_feed(b, d + used, (size_t)n - used, &off, &len);
-			if (k < 0)
-				return (int)k;
-			if (len > 0)
-				stop = sink(ctx, d + used + off, len);
-			if (k == 0)
-				break;
-			used += (size_t)k;
-		}
+		size_t used;
+		int r = ng_http_body_take(b, p, (size_t)n, &used, sink, ctx);
+		if (r == -NG_EBADMSG)
+			return r;
 		ng_tcp_recv_consume(s, used);
-		if (stop < 0)
-			return stop;
+		if (r < 0)
+			return r;
 	}
 	return NG_HTTP_DONE;
 }

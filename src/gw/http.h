@@ -82,6 +82,11 @@ typedef int (*ng_http_sink_fn)(void *ctx, const char *data, size_t n);
 /* Results of ng_http_body_recv besides 0 and the socket's -NG_E* errors. */
 #define NG_HTTP_DONE 1 /* the body is complete */
 #define NG_HTTP_EOF  2 /* the stream ended before the body did */
+/* Frame the bytes D[0..N) a program already holds, passing each run of data to SINK in place.
+ * *USED: the bytes consumed (none after the end of the body). 0 (D used up, or B->done),
+ * -NG_EBADMSG (framing, B->err), or the sink's negative value. */
+int ng_http_body_take(struct ng_http_body *b, const char *d, size_t n, size_t *used,
+                      ng_http_sink_fn sink, void *ctx);
 /* Take body bytes straight from S's receive buffer (ng_tcp_recv_peek / ng_tcp_recv_consume, no
  * copy of ours), passing each run of data to SINK and leaving any bytes after the body unread.
  * Returns NG_HTTP_DONE, 0 (more must arrive), NG_HTTP_EOF, -NG_EBADMSG (framing, B->err), the

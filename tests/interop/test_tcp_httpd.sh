@@ -3,8 +3,9 @@
 # The kernel's curl against ng-httpd on natgate's TCP: a 64 MiB download whose sha256 matches at
 # TAP MTU 1500 and 65520; HEAD; 404, 400 (".."), 405 and 431; keep-alive (several requests on one
 # connection), "Connection: close", pipelining and half-close; a 16 MiB PUT (curl -T, with and
-# without 100-continue) stored byte-exact under --root; POST bodies; and no connection left once
-# curl is gone (the count comes from ng-httpd's SIGUSR1 report).
+# without 100-continue) stored byte-exact under --root; POST bodies; bodies pipelined with their
+# heads and the requests after them; and no connection left once curl is gone (the count comes
+# from ng-httpd's SIGUSR1 report).
 . "$(dirname "$0")/lib.sh" "$@"
 ng_require_root
 ng_require_cmd curl sha256sum
@@ -160,6 +161,16 @@ ng_check_eq "Transfer-Encoding and Content-Length together: 400" "HTTP/1.1 400 B
 	"$(raw 'PUT /b2.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')"
 ng_check_eq "an unknown transfer coding: 501" "HTTP/1.1 501 Not Implemented" \
 	"$(raw 'PUT /b3.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n')"
+# bodies that come in one write with their heads and the requests after them: each body is
+# framed where it lies in the head buffer, the next request is served after it, in order
+pipe=$(printf 'POST /form HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\nPUT /p5.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloPUT /p6.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nw\r\n4\r\norld\r\n0\r\n\r\nGET /p5.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	ng_nsrun "$ns" 10 nc -q 5 -w 5 "$SRV" "$PORT" | tr -d '\r')
+ng_check_eq "bodies pipelined with their heads: answered in order" \
+	"HTTP/1.1 200 OK HTTP/1.1 200 OK HTTP/1.1 200 OK HTTP/1.1 200 OK " \
+	"$(grep -a '^HTTP/' <<<"$pipe" | tr '\n' ' ')"
+ng_check_eq "... the last answer carries the stored body" hello "$(tail -n 1 <<<"$pipe")"
+ng_check_eq "... both PUTs stored" "hello world" \
+	"$(cat "$ROOT/p5.txt" 2>/dev/null) $(cat "$ROOT/p6.txt" 2>/dev/null)"
 ng_check "no temporary files left in the root" \
 	bash -c '[ -z "$(find "$1" -name ".ng-httpd*")" ]' _ "$ROOT"
 

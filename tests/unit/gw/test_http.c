@@ -358,6 +358,81 @@ static void test_body_chunked(void **state)
 	assert_true(b.left == UINT64_MAX - 2);
 }
 
+/* ng_http_body_take's sink: gathers runs into a buffer, counts them, and stops (returns -7)
+ * once STOP_AT runs were taken (0: never). */
+struct take {
+	char out[256];
+	size_t len;
+	int runs, stop_at;
+};
+
+static int take_sink(void *ctx, const char *d, size_t n)
+{
+	struct take *t = ctx;
+	assert_true(t->len + n <= sizeof t->out);
+	memcpy(t->out + t->len, d, n);
+	t->len += n;
+	return ++t->runs == t->stop_at ? -7 : 0;
+}
+
+static void test_body_take(void **state)
+{
+	(void)state;
+	/* a chunked body of several chunks with a pipelined request after it, taken in one call:
+	 * every run reaches the sink, and the request is not consumed */
+	static const char msg[] =
+	    "3\r\nabc\r\n4;x=1\r\ndefg\r\n1\r\nh\r\n0\r\n\r\nGET / HTTP/1.1\r\n";
+	struct ng_http_body b;
+	struct take t = {0};
+	size_t used = 99;
+	ng_http_body_init(&b, NG_HTTP_BODY_CHUNKED, 0);
+	assert_int_equal(ng_http_body_take(&b, S(msg), &used, take_sink, &t), 0);
+	assert_true(b.done);
+	assert_int_equal(used, strlen(msg) - strlen("GET / HTTP/1.1\r\n"));
+	assert_int_equal(t.len, 8);
+	assert_memory_equal(t.out, "abcdefgh", 8);
+	assert_int_equal(t.runs, 3);
+
+	/* a part of a body: all used, not done, the rest goes on where it left off */
+	memset(&t, 0, sizeof t);
+	ng_http_body_init(&b, NG_HTTP_BODY_CHUNKED, 0);
+	assert_int_equal(ng_http_body_take(&b, msg, 12, &used, take_sink, &t), 0);
+	assert_int_equal(used, 12);
+	assert_false(b.done);
+	assert_int_equal(ng_http_body_take(&b, msg + 12, strlen(msg) - 12, &used, take_sink, &t),
+	                 0);
+	assert_true(b.done);
+	assert_int_equal(t.len, 8);
+	assert_memory_equal(t.out, "abcdefgh", 8);
+
+	/* Content-Length: only the body's bytes */
+	memset(&t, 0, sizeof t);
+	ng_http_body_init(&b, NG_HTTP_BODY_LENGTH, 5);
+	assert_int_equal(ng_http_body_take(&b, S("12345678"), &used, take_sink, &t), 0);
+	assert_int_equal(used, 5);
+	assert_true(b.done && t.len == 5 && t.runs == 1);
+	/* nothing more is taken once done */
+	assert_int_equal(ng_http_body_take(&b, S("678"), &used, take_sink, &t), 0);
+	assert_int_equal(used, 0);
+	assert_int_equal(t.runs, 1);
+
+	/* the sink stops it: its value comes back, with the run it was given counted as used */
+	memset(&t, 0, sizeof t);
+	t.stop_at = 2;
+	ng_http_body_init(&b, NG_HTTP_BODY_CHUNKED, 0);
+	assert_int_equal(ng_http_body_take(&b, S(msg), &used, take_sink, &t), -7);
+	assert_int_equal(used, strlen("3\r\nabc\r\n4;x=1\r\ndefg"));
+	assert_int_equal(t.len, 7);
+
+	/* malformed framing: -NG_EBADMSG, the data before it delivered */
+	memset(&t, 0, sizeof t);
+	ng_http_body_init(&b, NG_HTTP_BODY_CHUNKED, 0);
+	assert_int_equal(ng_http_body_take(&b, S("2\r\nab\r\nzz\r\n"), &used, take_sink, &t),
+	                 -NG_EBADMSG);
+	assert_non_null(b.err);
+	assert_int_equal(t.len, 2);
+}
+
 /* ---- over the simulated wire: ng_http_out_pump and ng_http_body_recv ---- */
 
 #define PORT 8080
@@ -572,6 +647,7 @@ int main(void)
 	    cmocka_unit_test(test_has_token),
 	    cmocka_unit_test(test_body_length_and_close),
 	    cmocka_unit_test(test_body_chunked),
+	    cmocka_unit_test(test_body_take),
 	    cmocka_unit_test(test_wire_length),
 	    cmocka_unit_test(test_wire_eof),
 	    cmocka_unit_test(test_wire_chunked),

@@ -259,6 +259,32 @@ static uint32_t pkt_count_for(uint32_t mtu)
 	return n > 1024 ? n : 1024;
 }
 
+/* The packet pool of a program on a link of MTU, as natgate router's: a buffer the links,
+ * reassembly and TCP fill stays resident once touched, so most buffers are small and a few
+ * large. The small ones (headroom, Ethernet header and the MTU, rounded up to 2 KiB) carry
+ * ordinary frames and fragments, enough of them for a 64 KiB datagram's fragments twice; 64 of
+ * NG_PKT_DEFAULT_SIZE hold what does not fit (ng_pkt_alloc_len asks by length): reassembled
+ * datagrams, TSO super-segments on their way out, the kernel's super-segments received whole.
+ * A large buffer is in flight only between a read and its processing, or a build and its write,
+ * so 64 is many (when none is free, TCP sends MSS-sized segments and the links cut what they
+ * receive). An MTU whose frames need a buffer near that size anyway gets one size. */
+void ng_app_pool_config(struct ng_stack_config *c, uint32_t mtu)
+{
+	uint32_t frame = NG_PKT_HEADROOM + NG_ETH_HLEN + mtu;
+	uint32_t small = (frame + 2047) & ~2047u;
+
+	c->pkt_count = pkt_count_for(mtu);
+	if (small < NG_PKT_DEFAULT_SIZE) {
+		c->pkt_size = small;
+		c->pkt_large_count = 64;
+		c->pkt_large_size = NG_PKT_DEFAULT_SIZE;
+	} else {
+		c->pkt_size = frame > NG_PKT_DEFAULT_SIZE ? frame : NG_PKT_DEFAULT_SIZE;
+		c->pkt_large_count = 0;
+		c->pkt_large_size = 0;
+	}
+}
+
 static void mac_str(const uint8_t m[6], char *buf)
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -326,10 +352,7 @@ int ng_app_start(struct ng_app *a)
 	a->cfg.log_level = (enum ng_log_level)a->log_level;
 	a->cfg.log_fn = app_log;
 	a->cfg.log_ctx = a;
-	if (a->cfg.pkt_count < pkt_count_for(a->link->mtu))
-		a->cfg.pkt_count = pkt_count_for(a->link->mtu);
-	if (a->cfg.pkt_size < NG_PKT_HEADROOM + NG_ETH_HLEN + a->link->mtu)
-		a->cfg.pkt_size = NG_PKT_HEADROOM + NG_ETH_HLEN + a->link->mtu;
+	ng_app_pool_config(&a->cfg, a->link->mtu);
 	rc = ng_stack_create(&a->cfg, &a->st);
 	if (rc) {
 		msg = "cannot create the stack (out of memory?)";
@@ -364,11 +387,13 @@ int ng_app_start(struct ng_app *a)
 	sigaction(SIGTERM, &sa, NULL);
 
 	mac_str(a->link->mac, mb);
-	ng_log(&a->st->log, NG_LOG_INFO, "up on %s: %s/%u mac %s mtu %u%s%s seed %llu%s%s%s%s",
+	ng_log(&a->st->log, NG_LOG_INFO,
+	       "up on %s: %s/%u mac %s mtu %u%s%s seed %llu%s%s%s%s, packet buffers %ux%u + %ux%u",
 	       a->link->name, ng_ip4_str(a->addr, ab), a->prefix, mb, a->link->mtu,
 	       a->gw ? " gw " : "", a->gw ? ng_ip4_str(a->gw, gb) : "", (unsigned long long)a->seed,
 	       a->fault ? " fault " : "", a->fault ? a->fault : "", a->pcap ? " pcap " : "",
-	       a->pcap ? a->pcap : "");
+	       a->pcap ? a->pcap : "", a->cfg.pkt_count, a->cfg.pkt_size, a->cfg.pkt_large_count,
+	       a->cfg.pkt_large_size);
 	return 0;
 
 fail_msg:

@@ -74,8 +74,9 @@ struct ng_app {
 	bool seed_set;
 	int log_level;
 	bool trace;
-	/* filled by ng_app_start */
-	struct ng_stack_config cfg; /* adjust before ng_app_start */
+	/* filled by ng_app_start; CFG may be adjusted before it (its pkt_* fields are set there, by
+	 * ng_app_pool_config) */
+	struct ng_stack_config cfg;
 	struct ng_stack *st;
 	struct ng_link *link;
 	struct ng_iface *ifc;
@@ -126,6 +127,10 @@ int ng_app_opt_unknown(const struct ng_app *a, const struct ng_app_arg *arg);
  * failure, or -2 when a required option is missing or options contradict (a usage error: exit 2).
  * Nothing is left open after a failure. */
 int ng_app_start(struct ng_app *a);
+/* The packet pool ng_app_start gives a program on a link of MTU (into C's pkt_* fields): many
+ * small buffers for ordinary frames and 64 of NG_PKT_DEFAULT_SIZE for super-segments and
+ * reassembly, as natgate router has; one size when the MTU's frames are nearly that big. */
+void ng_app_pool_config(struct ng_stack_config *c, uint32_t mtu);
 /* Run the loop until SIGINT/SIGTERM. */
 int ng_app_run(struct ng_app *a);
 /* Tear everything down; returns the number of leaked packets. */

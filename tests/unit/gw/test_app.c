@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* gw/app: the examples' shared command line (the one number parser, the option loop with --help,
- * --version, --sndbuf/--rcvbuf, one-line refusals naming the program). */
+ * --version, --sndbuf/--rcvbuf, one-line refusals naming the program) and their packet pool (two
+ * buffer sizes, as natgate router's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,9 @@
 
 #include "testutil.h"
 #include "gw/gw.h"
+#include "natgate/pkt.h"
 #include "natgate/tcp.h"
+#include "stack_internal.h"
 
 /* ---- stderr capture: what a refusal printed ---- */
 
@@ -248,13 +251,78 @@ static void test_unknown(void **state)
 	assert_string_equal(errbuf, "ng-test: unexpected argument 'extra' (try --help)\n");
 }
 
+/* ---- the packet pool ---- */
+
+/* Create a stack with C's pool and check what it hands out: small buffers of SMALL bytes, and
+ * (LARGE > 0) large ones a TSO sender and a whole super-segment can have. */
+static void check_pool(const struct ng_stack_config *c, uint32_t small, uint32_t large)
+{
+	struct ng_stack *st;
+	struct ng_pkt *p, *q;
+
+	assert_int_equal(ng_stack_create(c, &st), 0);
+	assert_int_equal(ng_pktpool_bufsize(st->pool), small);
+	assert_int_equal(ng_pktpool_maxsize(st->pool), large ? large : small);
+	/* what TCP asks before building a super-segment: a whole 64 KiB datagram fits */
+	assert_true(ng_pktpool_avail_size(st->pool) >= NG_PKT_HEADROOM + 65535);
+	/* an ordinary frame takes a small buffer, a 64 KiB super-segment a large one */
+	p = ng_pkt_alloc_len(st->pool, 1514);
+	q = ng_pkt_alloc_len(st->pool, 14 + 65535);
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_int_equal(p->cap, small);
+	assert_int_equal(q->cap, large ? large : small);
+	assert_int_equal(ng_pktpool_large_in_use(st->pool), large ? 1 : 0);
+	ng_pkt_free(p);
+	ng_pkt_free(q);
+	assert_int_equal(ng_stack_destroy(st), 0);
+}
+
+static void test_pool_config(void **state)
+{
+	struct ng_stack_config c;
+	(void)state;
+
+	/* MTU 1500: 1024 buffers of 2 KiB and 64 of 64 KiB, as natgate router has (was 1024 of
+	 * 64 KiB each) */
+	ng_stack_config_default(&c);
+	ng_app_pool_config(&c, 1500);
+	assert_int_equal(c.pkt_count, 1024);
+	assert_int_equal(c.pkt_size, 2048);
+	assert_int_equal(c.pkt_large_count, 64);
+	assert_int_equal(c.pkt_large_size, NG_PKT_DEFAULT_SIZE);
+	assert_true((uint64_t)c.pkt_count * c.pkt_size +
+	                (uint64_t)c.pkt_large_count * c.pkt_large_size <
+	            8ull << 20);
+	check_pool(&c, 2048, NG_PKT_DEFAULT_SIZE);
+
+	/* a jumbo MTU: its frames in the small buffers */
+	ng_app_pool_config(&c, 9000);
+	assert_int_equal(c.pkt_size, 10240);
+	assert_true(c.pkt_size >= NG_PKT_HEADROOM + 14 + 9000);
+	assert_int_equal(c.pkt_large_count, 64);
+	check_pool(&c, 10240, NG_PKT_DEFAULT_SIZE);
+
+	/* the smallest MTU: more small buffers, so a 64 KiB datagram's 1365 fragments fit twice */
+	ng_app_pool_config(&c, 68);
+	assert_int_equal(c.pkt_size, 2048);
+	assert_true(c.pkt_count >= 2 * 1365);
+
+	/* MTU 65520: every frame needs a 64 KiB buffer: one size */
+	ng_app_pool_config(&c, 65520);
+	assert_int_equal(c.pkt_count, 1024);
+	assert_int_equal(c.pkt_size, NG_PKT_DEFAULT_SIZE);
+	assert_true(c.pkt_size >= NG_PKT_HEADROOM + 14 + 65520);
+	assert_int_equal(c.pkt_large_count, 0);
+	check_pool(&c, NG_PKT_DEFAULT_SIZE, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_num),
-	    cmocka_unit_test(test_opt_num_messages),
-	    cmocka_unit_test(test_next_option),
-	    cmocka_unit_test(test_unknown),
+	    cmocka_unit_test(test_parse_num),   cmocka_unit_test(test_opt_num_messages),
+	    cmocka_unit_test(test_next_option), cmocka_unit_test(test_unknown),
+	    cmocka_unit_test(test_pool_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

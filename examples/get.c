@@ -417,6 +417,9 @@ int main(int argc, char **argv)
 	const char *url = NULL;
 	uint64_t v;
 	ng_app_init(&c->app, PROG);
+	/* one connection (and its TIME_WAIT): the stack's 4096 connection blocks would be most of
+	 * our resident memory */
+	c->app.cfg.tcp_max_conns = 16;
 	c->timeout_ns = 60 * NG_NS_PER_SEC;
 	c->out_fd = c->up_fd = -1;
 	for (int i = 1; i < argc;) {

@@ -390,17 +390,13 @@ static uint64_t turn(struct ng_loop *l, uint64_t now, bool *more)
 	return next;
 }
 
-/* Mark every interface's link idle (nothing to read) or not. */
+/* Mark every watched link idle (nothing to read) or not. */
 static void set_links_idle(struct ng_loop *l, bool idle)
 {
-	unsigned i, j;
+	unsigned k;
 
-	for (i = 0; i < l->n_st; i++) {
-		struct ng_iface *ifc;
-		for (j = 0; (ifc = ng_stack_iface(l->st[i], j)); j++)
-			if (ng_link_fd(ng_iface_link(ifc)) >= 0)
-				ng_iface_link(ifc)->rx_idle = idle;
-	}
+	for (k = 0; k < l->n_links; k++)
+		l->links[k].link->rx_idle = idle;
 }
 
 /* epoll_pwait2 (nanosecond timeout); where the kernel or an emulator such as valgrind lacks it

@@ -77,10 +77,11 @@ wait_listen() {
 	exit 1
 }
 
-# measure SYS IN_NS ADDR FORWARDER_PID: RUNS pinned ping-pongs, their p50s on one line
+# measure SYS IN_NS ADDR FORWARDER_PID: RUNS pinned ping-pongs, their p50s on one line of
+# $OUT/p50.txt (not run in a subshell: the echo server must be in PIDS for cleanup)
 measure() {
 	local sys=$1 ns=$2 addr=$3 fwd=$4 srv r i p50s=""
-	ip netns exec "$WAN" "$TB" server 7000 120 &
+	ip netns exec "$WAN" "$TB" server 7000 120 >/dev/null 2>&1 &
 	srv=$!
 	PIDS+=("$srv")
 	wait_listen "$WAN" 7000
@@ -91,11 +92,11 @@ measure() {
 		echo "$sys run $i: $r" >>"$OUT/log.txt"
 		p50s="$p50s $(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$r")"
 	done
-	echo "$sys$p50s"
+	echo "$sys$p50s" >>"$OUT/p50.txt"
 }
 
 : >"$OUT/log.txt"
-res=()
+: >"$OUT/p50.txt"
 # ---- kernel: nftables masquerade in a router namespace
 IN=${P}k_in BOX=${P}k_rtr WAN=${P}k_wan
 mkns $IN; mkns $BOX; mkns $WAN
@@ -114,20 +115,20 @@ ip netns exec $BOX nft -f - <<-EOF2 || exit 1
 		}
 	}
 	EOF2
-res+=("$(measure kernel $IN 203.0.113.10 "")")
+measure kernel $IN 203.0.113.10 ""
 cleanup
 
 # ---- bridge: the null TAP forwarder (both shapes), one subnet across it
 for mode in epoll threads; do
 	IN=${P}b_in BOX=${P}b_box WAN=${P}b_wan
 	mkns $IN; mkns $BOX; mkns $WAN
-	ip netns exec $BOX "$OUT/tap_bridge" $mode tba tbb 300 &
+	ip netns exec $BOX "$OUT/tap_bridge" $mode tba tbb 300 >>"$OUT/log.txt" 2>&1 &
 	PIDS+=($!)
 	fwd=$!
 	wait_dev $BOX tba; wait_dev $BOX tbb
 	move_tap $BOX tba $IN 198.18.0.2/24
 	move_tap $BOX tbb $WAN 198.18.0.10/24
-	res+=("$(measure bridge-$mode $IN 198.18.0.10 $fwd)")
+	measure bridge-$mode $IN 198.18.0.10 $fwd
 	cleanup
 done
 
@@ -142,10 +143,9 @@ wait_dev $BOX lan0; wait_dev $BOX wan0
 move_tap $BOX lan0 $IN 198.18.0.2/24
 move_tap $BOX wan0 $WAN 203.0.113.10/24
 ip -n $IN route add default via 198.18.0.1
-res+=("$(measure natgate $IN 203.0.113.10 $fwd)")
+measure natgate $IN 203.0.113.10 $fwd
 cleanup
 
-printf '%s\n' "${res[@]}" >"$OUT/p50.txt"
 /usr/bin/python3 - "$OUT/p50.txt" <<'PY' | tee "$OUT/table.txt"
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]

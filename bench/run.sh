@@ -109,7 +109,8 @@ if [ "$WHAT" = stacks ] || [ "$WHAT" = all ]; then
 fi
 if [ "$WHAT" = nat ] || [ "$WHAT" = all ]; then
 	echo "== nat: kernel nftables vs natgate router (ratios against the kernel)"
-	NATGATE_BIN=$BIN bash "$SHARED/peers.sh" -I -s kernel,natgate -o "$OUT/nat" || rc=1
+	# three runs (NG_BENCH_NAT_RUNS): the ratios are of the medians; this host varies +-30% run to run
+	NATGATE_BIN=$BIN bash "$SHARED/peers.sh" -I -r "${NG_BENCH_NAT_RUNS:-3}" -s kernel,natgate -o "$OUT/nat" || rc=1
 	[ -f "$OUT/nat/results.csv" ] && ratios nat "$OUT/nat/results.csv" system metric value kernel | tee "$OUT/nat-ratios.txt"
 fi
 if [ "$WHAT" = flows ] || [ "$WHAT" = all ]; then

@@ -153,19 +153,24 @@ static bool tw_recycle(struct ng_stack *st)
 	return false;
 }
 
-/* Take a block from the pool, reset. NULL when the pool is empty (and no TIME_WAIT could be
- * recycled). */
+/* Take a block from the pool, reset: a returned one, else one never used, else a recycled
+ * TIME_WAIT's. NULL when there is none. */
 static struct ng_tcp_sock *slot_take(struct ng_stack *st)
 {
 	struct ng_tcp *t = tcp_of(st);
 	struct ng_tcp_sock *c = t->free;
 	uint32_t gen;
 
+	if (!c && t->nfresh < t->nsocks) {
+		c = &t->socks[t->nfresh++];
+		c->hnext = NULL;
+	}
 	if (!c && tw_recycle(st))
 		c = t->free;
 	if (!c)
 		return NULL;
-	t->free = c->hnext;
+	if (c == t->free)
+		t->free = c->hnext;
 	gen = c->gen;
 	memset(c, 0, sizeof(*c));
 	c->gen = gen;
@@ -488,11 +493,7 @@ int ng_tcp_create(struct ng_stack *st)
 	t->nsocks = n;
 	t->hmask = hn - 1;
 	t->hseed = ng_siphash(st->secret, tag, sizeof(tag));
-	for (uint32_t i = n; i-- > 0;) {
-		t->socks[i].hnext = t->free;
-		t->free = &t->socks[i];
-	}
-	st->tcp = t;
+	st->tcp = t; /* no free list yet: slot_take hands out untouched blocks in order */
 	ng_ipv4_register(st, NG_IP_PROTO_TCP, tcp_input, tcp_icmp_error);
 	return 0;
 }
@@ -504,7 +505,7 @@ void ng_tcp_destroy(struct ng_stack *st)
 
 	if (!t)
 		return;
-	for (uint32_t i = 0; i < t->nsocks; i++) {
+	for (uint32_t i = 0; i < t->nfresh; i++) {
 		struct ng_tcp_sock *c = &t->socks[i];
 		if (!c->in_use)
 			continue;
@@ -837,7 +838,7 @@ static void close_listener(struct ng_tcp_sock *l)
 {
 	struct ng_tcp *t = tcp_of(l->st);
 
-	for (uint32_t i = 0; i < t->nsocks; i++) {
+	for (uint32_t i = 0; i < t->nfresh; i++) {
 		struct ng_tcp_sock *c = &t->socks[i];
 		if (!c->in_use || c->parent != l)
 			continue;

@@ -222,7 +222,11 @@ static inline uint32_t tcp_opt_overhead(const struct ng_tcp_sock *c)
 struct ng_tcp {
 	struct ng_tcp_sock *socks;
 	uint32_t nsocks;
-	struct ng_tcp_sock *free;
+	/* blocks socks[0..nfresh) have been handed out at least once; the rest were never touched
+	 * (calloc's pages stay unmapped until then: a table of 4096 blocks costs nothing until
+	 * connections need it) */
+	uint32_t nfresh;
+	struct ng_tcp_sock *free; /* blocks returned since, taken first */
 	struct ng_tcp_sock **hash;
 	uint32_t hmask;
 	uint64_t hseed;

@@ -7,7 +7,6 @@
  * or SIGTERM. The stack itself answers ARP and ping on both addresses; everything else that
  * crosses goes through the NAT's hook.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,16 +93,13 @@ static int bad(const char *fmt, ...)
 	return 2;
 }
 
+/* A number from LO to HI (ng_app_parse_num: decimal or 0x hex, nothing else) into *OUT: 0, or
+ * -1 with *OUT untouched. */
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	if (!*s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
+	if (ng_app_parse_num(s, lo, hi, &v))
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
@@ -247,10 +243,7 @@ static int parse_args(struct router *r, int argc, char **argv)
 			}
 			r->poll_set = true;
 		} else if (!strcmp(o, "--seed")) {
-			char *end;
-			errno = 0;
-			r->seed = strtoull(v, &end, 0);
-			if (errno || *end || !*v)
+			if (ng_app_parse_num(v, 0, UINT64_MAX, &r->seed))
 				return bad("--seed '%s': want an unsigned number", v);
 			r->seed_set = true;
 		} else if (!strcmp(o, "--log")) {
@@ -356,23 +349,11 @@ static int start(struct router *r)
 		return -1;
 	ng_stack_config_default(&sc);
 	sc.seed = r->seed;
-	/* Two buffer sizes keep the resident set small: a touched buffer stays resident, and the
-	 * links hand over 64 KiB super-segments whole. 1024 small buffers (headroom, Ethernet
-	 * header and the larger MTU, rounded up to 2 KiB) carry ordinary frames, the ARP queues
-	 * and fragments; 64 large ones (a 64 KiB datagram each) hold the reassembly slots
-	 * (16 by default) and the super-segments in flight. A link whose MTU is that large
-	 * anyway gets one size, as before. */
-	sc.pkt_count = 1024;
-	{
-		uint32_t mtu = r->llink->mtu > r->wlink->mtu ? r->llink->mtu : r->wlink->mtu;
-		uint32_t small = (NG_PKT_HEADROOM + NG_ETH_HLEN + mtu + 2047) & ~2047u;
-
-		if (mtu < 65536 && small < NG_PKT_DEFAULT_SIZE) {
-			sc.pkt_size = small;
-			sc.pkt_large_count = 64;
-			sc.pkt_large_size = NG_PKT_DEFAULT_SIZE;
-		}
-	}
+	/* Two buffer sizes keep the resident set small (a touched buffer stays resident, and the
+	 * links hand over 64 KiB super-segments whole): small ones of the larger MTU for frames,
+	 * ARP queues and fragments, 64 large ones for reassembly slots and super-segments in
+	 * flight; the examples' rule (ng_app_pool_config) */
+	ng_app_pool_config(&sc, r->llink->mtu > r->wlink->mtu ? r->llink->mtu : r->wlink->mtu);
 	sc.log_level = (enum ng_log_level)r->log_level;
 	sc.log_fn = stack_log;
 	if (ng_stack_create(&sc, &r->st)) {

@@ -36,29 +36,7 @@ PY=/usr/bin/python3
 command -v nft >/dev/null || { echo "nat_flows: nft missing (apt-get install nftables)" >&2; exit 1; }
 mkdir -p "$OUT"
 P="nf$$"
-NSS=()
-PIDS=()
-cleanup() {
-	local p n
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	PIDS=()
-	NSS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkns() {
-	ip netns add "$1" || exit 1
-	NSS+=("$1")
-	ip -n "$1" link set lo up
-}
-nsx() {
-	local n=$1
-	shift
-	ip netns exec "$n" "$@"
-}
+. "$(dirname "$0")/lib.sh"
 
 # gen NS : N datagrams, N/4 inside endpoints in 10.123.1.0/16 x 4 destination ports
 gen() {

@@ -40,24 +40,7 @@ cc -O2 -o "$OUT/tcpbench" "$SHARED/tcpbench.c" || exit 1
 cc -O2 -Wall -Wextra -Werror -pthread -o "$OUT/tap_bridge" "$TOP/bench/tap_bridge.c" || exit 1
 TB=$OUT/tcpbench
 P="rf$$"
-NSS=()
-PIDS=()
-cleanup() {
-	local p n
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	PIDS=()
-	NSS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkns() {
-	ip netns add "$1" || exit 1
-	NSS+=("$1")
-	ip -n "$1" link set lo up
-}
+. "$(dirname "$0")/lib.sh"
 # wait_dev NS DEV: until the device exists (a forwarder creating its TAPs), at most 5 s
 wait_dev() {
 	local i

@@ -19,6 +19,22 @@ static size_t out_wan(struct ng_test_router *r, const uint8_t *b, size_t len, ui
 	return ng_test_router_output(r, WAN, got, cap);
 }
 
+/* H2 takes public port 6000 first, so H1:6000 maps to another one (the same for every
+ * destination: endpoint-independent mapping): that one. */
+static uint16_t h1_moved_port(struct ng_test_router *r)
+{
+	uint8_t b[64], got[256];
+	uint16_t pport;
+
+	assert_true(out_wan(r, b, ntu_udp(b, NTU_H2, 6000, NTU_SRV, 53, "q", 1, true), got,
+	                    sizeof(got)) > 0);
+	assert_true(out_wan(r, b, ntu_udp(b, NTU_H1, 6000, NTU_SRV, 53, "q", 1, true), got,
+	                    sizeof(got)) > 0);
+	pport = ntu_sport(got);
+	assert_int_not_equal(pport, 6000);
+	return pport;
+}
+
 /*
  * An outbound UDP datagram whose next hop never answers ARP is put back as its sender wrote it
  * (nat_arp_unreach) before the host unreachable quotes it: address, then port. The payload is
@@ -30,21 +46,14 @@ static void test_restore_through_zero_csum(void **state)
 {
 	const uint32_t dst = NG_IP4(203, 0, 113, 77); /* on the WAN subnet, never answers ARP */
 	struct ng_test_router r;
-	uint8_t b[64], orig[64], got[256], data[7] = "query";
+	uint8_t orig[64], got[256], data[7] = "query";
 	uint16_t pport, cs0, cs1, cs2, cs3 = 1;
 	size_t olen = 0, n;
 	uint32_t v;
 	(void)state;
 
 	ng_test_router_create(&r, NULL, 35);
-	/* H2 takes public port 6000 first, so H1:6000 maps to another one (the same for every
-	 * destination: endpoint-independent mapping); learn which */
-	assert_true(out_wan(&r, b, ntu_udp(b, NTU_H2, 6000, NTU_SRV, 53, "q", 1, true), got,
-	                    sizeof(got)) > 0);
-	assert_true(out_wan(&r, b, ntu_udp(b, NTU_H1, 6000, NTU_SRV, 53, "q", 1, true), got,
-	                    sizeof(got)) > 0);
-	pport = ntu_sport(got);
-	assert_int_not_equal(pport, 6000);
+	pport = h1_moved_port(&r);
 	for (v = 0; v < 0x10000; v++) {
 		ng_put16(data + 5, (uint16_t)v);
 		olen = ntu_udp(orig, NTU_H1, 6000, dst, 53, data, sizeof(data), true);
@@ -86,12 +95,7 @@ static void test_translate_through_zero_csum(void **state)
 	(void)state;
 
 	ng_test_router_create(&r, NULL, 36);
-	assert_true(out_wan(&r, b, ntu_udp(b, NTU_H2, 6000, NTU_SRV, 53, "q", 1, true), got,
-	                    sizeof(got)) > 0);
-	assert_true(out_wan(&r, b, ntu_udp(b, NTU_H1, 6000, NTU_SRV, 53, "q", 1, true), got,
-	                    sizeof(got)) > 0);
-	pport = ntu_sport(got);
-	assert_int_not_equal(pport, 6000);
+	pport = h1_moved_port(&r);
 	for (v = 0; v < 0x10000; v++) {
 		ng_put16(data + 5, (uint16_t)v);
 		len = ntu_udp(b, NTU_H1, 6000, NTU_SRV, 53, data, sizeof(data), true);

@@ -38,6 +38,12 @@ static bool tok_eq(const char *s, size_t n, const char *lit)
 	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
 }
 
+/* Does the literal LIT equal S[0..N), case and all? */
+static bool lit_eq(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
 /* RFC 9110 5.6.2: tchar, the characters of a token (method, field name). */
 static bool is_tchar(unsigned char ch)
 {
@@ -248,11 +254,12 @@ int ng_http_parse_request(const char *h, size_t n, struct ng_http_msg *m)
 		m->err = other ? "HTTP version not supported" : "malformed request line";
 		return other ? 505 : 400;
 	}
+	/* RFC 9110 9.1: the method token is case-sensitive ("get" is not GET) */
 	size_t ml = (size_t)(sp1 - p);
-	m->method = tok_eq(p, ml, "GET")    ? NG_HTTP_GET
-	            : tok_eq(p, ml, "HEAD") ? NG_HTTP_HEAD
-	            : tok_eq(p, ml, "PUT")  ? NG_HTTP_PUT
-	            : tok_eq(p, ml, "POST") ? NG_HTTP_POST
+	m->method = lit_eq(p, ml, "GET")    ? NG_HTTP_GET
+	            : lit_eq(p, ml, "HEAD") ? NG_HTTP_HEAD
+	            : lit_eq(p, ml, "PUT")  ? NG_HTTP_PUT
+	            : lit_eq(p, ml, "POST") ? NG_HTTP_POST
 	                                    : NG_HTTP_OTHER;
 	m->target = tg;
 	m->target_len = (size_t)(sp2 - tg);
@@ -348,13 +355,13 @@ void ng_http_body_init(struct ng_http_body *b, enum ng_http_body_mode mode, uint
 	b->done = mode == NG_HTTP_BODY_NONE || (mode == NG_HTTP_BODY_LENGTH && len == 0);
 }
 
-/* A chunk-size line L (NUL-terminated, CR LF gone): chunk-size [ chunk-ext ] (RFC 9112 7.1).
- * 0 or -1. */
-static int parse_chunk_size(const char *l, uint64_t *out)
+/* A chunk-size line L[0..N) (CR LF gone): chunk-size [ chunk-ext ] (RFC 9112 7.1). 0 or -1.
+ * The line is read to its length, not to a NUL: "0" NUL junk is no last chunk. */
+static int parse_chunk_size(const char *l, size_t n, uint64_t *out)
 {
 	uint64_t x = 0;
 	size_t i = 0;
-	for (;; i++) {
+	for (; i < n; i++) {
 		char ch = l[i];
 		int d = ch >= '0' && ch <= '9'   ? ch - '0'
 		        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
@@ -368,9 +375,9 @@ static int parse_chunk_size(const char *l, uint64_t *out)
 	}
 	if (i == 0)
 		return -1;
-	while (is_ows(l[i]))
+	while (i < n && is_ows(l[i]))
 		i++; /* BWS before a chunk extension */
-	if (l[i] && l[i] != ';')
+	if (i < n && l[i] != ';')
 		return -1;
 	*out = x;
 	return 0;
@@ -403,7 +410,6 @@ static long chunked_feed(struct ng_http_body *b, const char *d, size_t n, size_t
 		size_t ll = b->line_len;
 		if (ll && b->line[ll - 1] == '\r')
 			ll--;
-		b->line[ll] = 0;
 		b->line_len = 0;
 		if (b->ch == NG_CHUNK_DATA_END) {
 			if (ll != 0) {
@@ -412,7 +418,7 @@ static long chunked_feed(struct ng_http_body *b, const char *d, size_t n, size_t
 			}
 			b->ch = NG_CHUNK_SIZE;
 		} else if (b->ch == NG_CHUNK_SIZE) {
-			if (parse_chunk_size(b->line, &b->left) < 0) {
+			if (parse_chunk_size(b->line, ll, &b->left) < 0) {
 				b->err = "bad chunk size";
 				return -NG_EBADMSG;
 			}

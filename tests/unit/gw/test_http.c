@@ -358,6 +358,60 @@ static void test_body_chunked(void **state)
 	assert_true(b.left == UINT64_MAX - 2);
 }
 
+/* Found by tests/fuzz/fuzz_http.c: the method token is case-sensitive (RFC 9110 9.1), so "get" is
+ * a method of its own, not GET (the parser matched methods ignoring case). */
+static void test_request_method_case(void **state)
+{
+	(void)state;
+	struct ng_http_msg m;
+	assert_int_equal(req("GET / HTTP/1.1\r\n\r\n", &m), 0);
+	assert_int_equal(m.method, NG_HTTP_GET);
+	static const char *other[] = {"get", "Get", "gET", "head", "Head", "put", "pUT", "post"};
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+		char h[64];
+		snprintf(h, sizeof h, "%s /f HTTP/1.1\r\nContent-Length: 1\r\n\r\n", other[i]);
+		assert_int_equal(req(h, &m), 0);
+		if (m.method != NG_HTTP_OTHER)
+			fail_msg("\"%s\" taken for a known method", other[i]);
+	}
+}
+
+/* Found by tests/fuzz/fuzz_http.c: a chunk-size line is read to its end, not to a NUL in it
+ * ("0" NUL junk was taken for the last chunk, and "5" NUL junk for a chunk of 5). */
+static void test_chunk_size_nul(void **state)
+{
+	(void)state;
+	static const char bad0[] = "0\0junk\r\n\r\n";
+	static const char bad5[] = "5\0 x\r\nhello\r\n0\r\n\r\n";
+	static const char bad_ext[] = "5 \0;x\r\nhello\r\n0\r\n\r\n";
+	const struct {
+		const char *d;
+		size_t n;
+	} bad[] = {{bad0, sizeof bad0 - 1}, {bad5, sizeof bad5 - 1}, {bad_ext, sizeof bad_ext - 1}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		for (size_t step = 1; step <= bad[i].n; step++) {
+			struct ng_http_body b;
+			char out[64];
+			size_t ol;
+			ng_http_body_init(&b, NG_HTTP_BODY_CHUNKED, 0);
+			assert_int_equal(feed_all(&b, bad[i].d, bad[i].n, step, out, &ol), -1);
+			assert_false(b.done);
+			assert_int_equal(ol, 0);
+			assert_string_equal(b.err, "bad chunk size");
+		}
+	}
+	/* an extension after the size is still skipped, whatever it holds */
+	static const char ok[] = "5;a=\"\0\"\r\nhello\r\n0\r\n\r\n";
+	struct ng_http_body b;
+	char out[64];
+	size_t ol;
+	ng_http_body_init(&b, NG_HTTP_BODY_CHUNKED, 0);
+	assert_int_equal(feed_all(&b, ok, sizeof ok - 1, 3, out, &ol), (long)(sizeof ok - 1));
+	assert_true(b.done);
+	assert_int_equal(ol, 5);
+	assert_memory_equal(out, "hello", 5);
+}
+
 /* ng_http_body_take's sink: gathers runs into a buffer, counts them, and stops (returns -7)
  * once STOP_AT runs were taken (0: never). */
 struct take {
@@ -647,6 +701,8 @@ int main(void)
 	    cmocka_unit_test(test_has_token),
 	    cmocka_unit_test(test_body_length_and_close),
 	    cmocka_unit_test(test_body_chunked),
+	    cmocka_unit_test(test_request_method_case),
+	    cmocka_unit_test(test_chunk_size_nul),
 	    cmocka_unit_test(test_body_take),
 	    cmocka_unit_test(test_wire_length),
 	    cmocka_unit_test(test_wire_eof),

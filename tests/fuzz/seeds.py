@@ -7,6 +7,9 @@ fuzz_stack_input: byte 0 is the mode (see fuzz_stack_input.c): 0x02 = one frame 
 a UDP echo socket on port 7, gateway 10.0.0.1.
 fuzz_wire: byte 0 picks the codec (0 eth, 1 arp, 2 ipv4, 3 icmp, 4 udp, 5 tcp); UDP and TCP
 inputs start with the 8 bytes of source and destination address.
+fuzz_http: byte 0 is the mode (bit 0: responses, else requests; bits 1-4: which responses answer
+HEAD), the low nibble of byte 1 the count K of segment-length bytes (each + 1) that follow, then
+the HTTP stream (see fuzz_http.c). Each message is written whole and split into segments.
 """
 import os
 import struct
@@ -88,7 +91,49 @@ def main():
     sack = IP(src=PEER, dst=NG) / TCP(sport=1, dport=2, flags="A", options=[
         ("NOP", None), ("NOP", None), ("SAck", (100, 200, 300, 400)), ("Timestamp", (5, 6))])
     write(outdir, t, "tcp_sack", b"\x05" + addrs + bytes(sack[TCP]))
+
+    http_seeds(outdir)
     return 0
+
+
+def http_seeds(outdir):
+    """fuzz_http: requests as ng-httpd reads them, responses as ng-get reads them."""
+    t = "fuzz_http"
+    requests = {
+        "get": b"GET /index.html HTTP/1.1\r\nHost: 10.0.0.2\r\nUser-Agent: seed\r\n\r\n",
+        "get10_lf": b"\r\nGET /a%20b?q=1 HTTP/1.0\nConnection: keep-alive\n\n",
+        "head_close": b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "put_length": b"PUT /up.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world",
+        "put_expect": b"PUT /e HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\ndata",
+        "post_chunked": b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        b"5;name=val\r\nhello\r\n6 ; q=\"x\"\r\n world\r\nA\r\n0123456789\r\n"
+                        b"0\r\nX-Trailer: t\r\n\r\n",
+        "pipelined": b"PUT /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+                     b"GET /a HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "pipelined_chunked": b"PUT /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"3\r\nxyz\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\nHEAD /b HTTP/1.1\r\n\r\n",
+    }
+    responses = {
+        "ok_length": (0x01, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n"
+                            b"\r\nhello\n"),
+        "ok_chunked": (0x01, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                             b"4;ext\r\nabcd\r\n0\r\nX-Sum: 1\r\nX-More: 2\r\n\r\n"),
+        "continue_then_ok": (0x01, b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n"
+                                   b"Content-Length: 3\r\n\r\nOK\n"),
+        "head_then_get": (0x03, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+        "no_content_then_ok": (0x01, b"HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 404 Not Found\r\n"
+                                     b"Content-Length: 0\r\n\r\n"),
+        "close_delimited": (0x01, b"HTTP/1.0 200 OK\nServer: x\n\nthe body runs to the close"),
+    }
+    # segment lengths (each + 1): a byte at a time, and uneven pieces
+    splits = {"whole": b"", "bytes": b"\x00", "pieces": bytes([0, 6, 2, 30, 1])}
+    for name, msg in requests.items():
+        for sname, lens in splits.items():
+            write(outdir, t, f"req_{name}_{sname}", bytes([0x00, len(lens)]) + lens + msg)
+    for name, (mode, msg) in responses.items():
+        for sname, lens in splits.items():
+            write(outdir, t, f"resp_{name}_{sname}", bytes([mode, len(lens)]) + lens + msg)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The tail loss probe's episode (RFC 8985 7.3 / 7.4), segment by segment: after a probe, with no
+ * ACK, the next timer event is the RTO, not another probe timeout, and the episode lasts until
+ * an ACK reaches TLP.end_seq. A probe that retransmits follows the RFC; a probe of new data
+ * today does not (a known deviation, pinned and explained in test_new_data_probe_deviation).
+ */
+#include "tcp_harness.h"
+
+#define MSS_TS 1448                 /* 1460 less the timestamp option */
+#define PTO    (10 * NG_NS_PER_MS)  /* TCP_PTO_MIN_NS: SRTT is 0 after the handshake here */
+#define RTO    (200 * NG_NS_PER_MS) /* TCP_RTO_MIN_NS */
+
+/* Options of a peer segment: timestamps TSVAL / TSECR, no SACK blocks. */
+static struct ng_tcp_opts popt(uint32_t tsval, uint32_t tsecr)
+{
+	struct ng_tcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.ts_ok = true;
+	o.tsval = tsval;
+	o.tsecr = tsecr;
+	return o;
+}
+
+/* natgate as server (ISN 2000) against a peer (ISN 100, MSS 1460, SACK permitted, timestamps,
+ * window 65535 unscaled). The handshake's ACK echoes the SYN+ACK's TSval at once: an RTT sample
+ * of 0, so SRTT is 0, the probe timeout its floor (PTO) and the RTO its floor (RTO). */
+static struct ng_tcp_sock *server(struct th *t, struct ng_tcp_sock **l)
+{
+	struct ng_tcp_opts o;
+	struct th_seg s;
+
+	memset(&o, 0, sizeof(o));
+	o.mss_ok = true;
+	o.mss = 1460;
+	o.sack_permitted = true;
+	o.ts_ok = true;
+	o.tsval = 1000;
+	ng_tcp_test_set_isn(t->st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t->st, 0, TH_SPORT, 4, th_accept, t, NULL, l), 0);
+	th_send_opt(t, TH_PPORT, TH_SPORT, 100, 0, NG_TCP_SYN, 65535, NULL, 0, &o, 0);
+	th_expect(t, &s, NG_TCP_SYN | NG_TCP_ACK, 2000, 101, 0);
+	assert_true(s.h.opt.sack_permitted);
+	o = popt(1001, s.h.opt.tsval);
+	th_send_opt(t, TH_PPORT, TH_SPORT, 101, 2001, NG_TCP_ACK, 65535, NULL, 0, &o, 0);
+	assert_non_null(t->accepted);
+	assert_int_equal(ng_tcp_get_state(t->accepted), NG_TCP_ESTABLISHED);
+	th_expect_none(t);
+	return t->accepted;
+}
+
+/* Nanoseconds until the stack's next timer event (the connection's retransmission timer is
+ * the only one running in these tests: no data came in, so no delayed ACK; no keepalive). */
+static uint64_t next_event(const struct th *t)
+{
+	uint64_t d = ng_stack_deadline(t->st);
+
+	assert_true(d > t->now);
+	return d - t->now;
+}
+
+static void done(struct th *t, struct ng_tcp_sock *c, struct ng_tcp_sock *l)
+{
+	struct th_seg s;
+
+	ng_tcp_abort(c);
+	ng_tcp_close(l);
+	while (th_pop(t, &s))
+		;
+	th_fini(t);
+}
+
+/* All data queued went out (application-limited flight): the probe retransmits the last
+ * segment (RFC 8985 7.3, no new data), and then, without any ACK, the next timer event is the
+ * RTO counted from the probe (RFC 8985 7.3: "the sender MUST re-arm the RTO timer, not the PTO
+ * timer"), which goes back to SND.UNA (RFC 6298 5.4). Conforms today. */
+static void test_retransmit_probe_then_rto(void **state)
+{
+	static uint8_t d[5 * MSS_TS];
+	struct ng_tcp_sock *c, *l;
+	struct th_seg s;
+	struct th t;
+	uint64_t t0;
+	(void)state;
+
+	th_init(&t, 21);
+	c = server(&t, &l);
+	memset(d, 'r', sizeof(d));
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	t0 = t.now;
+	for (unsigned k = 0; k < 5; k++)
+		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, 2001 + k * MSS_TS,
+		          101, MSS_TS);
+	/* the flight is armed with the probe timeout, not the RTO (RFC 8985 7.2) */
+	assert_int_equal(next_event(&t), PTO);
+	assert_true(c->tlp_armed);
+	th_advance(&t, PTO);
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, 2001 + 4 * MSS_TS, 101, MSS_TS);
+	th_expect_none(&t);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 1);
+	/* RFC 8985 7.3: the episode is open (TLP.end_seq = SND.NXT) and the RTO runs */
+	assert_true(c->tlp_out);
+	assert_int_equal(c->tlp_high, 2001 + 5 * MSS_TS);
+	assert_false(c->tlp_armed);
+	assert_int_equal(next_event(&t), RTO);
+	th_advance(&t, RTO - NG_NS_PER_MS);
+	th_expect_none(&t);
+	th_advance(&t, NG_NS_PER_MS);
+	assert_int_equal(t.now, t0 + PTO + RTO);
+	th_expect(&t, &s, NG_TCP_ACK, 2001, 101, MSS_TS);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 1);
+	done(&t, c, l);
+}
+
+/* RFC 8985 7.4: the episode lasts until an ACK reaches TLP.end_seq. An ACK below it (it
+ * acknowledges segments sent before the probe) leaves the episode open: the timer it re-arms is
+ * the RTO, and no second probe goes out. The ACK of the probe itself ends the episode: the next
+ * flight is armed with a probe timeout again. Conforms today. */
+static void test_episode_ends_at_end_seq(void **state)
+{
+	static uint8_t d[5 * MSS_TS];
+	struct ng_tcp_sock *c, *l;
+	struct ng_tcp_opts o;
+	struct th_seg s;
+	struct th t;
+	(void)state;
+
+	th_init(&t, 22);
+	c = server(&t, &l);
+	memset(d, 'e', sizeof(d));
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	for (unsigned k = 0; k < 5; k++)
+		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, 2001 + k * MSS_TS,
+		          101, MSS_TS);
+	th_advance(&t, PTO);
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, 2001 + 4 * MSS_TS, 101, MSS_TS);
+	/* 5 ms later, an ACK of the first three segments: below TLP.end_seq */
+	th_advance(&t, 5 * NG_NS_PER_MS);
+	o = popt(1100, s.h.opt.tsval);
+	th_send_opt(&t, TH_PPORT, TH_SPORT, 101, 2001 + 3 * MSS_TS, NG_TCP_ACK, 65535, NULL, 0, &o,
+	            0);
+	th_expect_none(&t);
+	assert_true(c->tlp_out);
+	assert_false(c->tlp_armed);
+	/* RFC 6298 5.3 restarts the RTO from this ACK (RTT sample 5 ms: RTO still 200 ms) */
+	assert_int_equal(next_event(&t), RTO);
+	th_advance(&t, 2 * PTO);
+	th_expect_none(&t); /* no second probe in the episode */
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 1);
+	/* the ACK of everything, probe included: the episode is over */
+	o = popt(1101, s.h.opt.tsval);
+	th_send_opt(&t, TH_PPORT, TH_SPORT, 101, 2001 + 5 * MSS_TS, NG_TCP_ACK, 65535, NULL, 0, &o,
+	            0);
+	th_expect_none(&t);
+	assert_false(ng_timer_armed(&c->rexmt));
+	/* a new flight of two segments is armed with a probe timeout again (RFC 8985 7.2) */
+	assert_int_equal(ng_tcp_send(c, d, 2 * MSS_TS), 2 * MSS_TS);
+	th_expect(&t, &s, NG_TCP_ACK, 2001 + 5 * MSS_TS, 101, MSS_TS);
+	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, 2001 + 6 * MSS_TS, 101, MSS_TS);
+	assert_false(c->tlp_out);
+	assert_true(c->tlp_armed);
+	assert_true(next_event(&t) < RTO);
+	done(&t, c, l);
+}
+
+/*
+ * KNOWN DEVIATION from RFC 8985 7.3 / 7.4, pinned here on purpose.
+ *
+ * A cwnd-limited flight (more data queued than the initial window lets out): the probe is the
+ * next new segment. RFC 8985 7.3 then requires the RTO, not another PTO: "After attempting to
+ * send a loss probe, regardless of whether a loss probe was sent, the sender MUST re-arm the
+ * RTO timer, not the PTO timer", and one probe per episode until an ACK reaches TLP.end_seq.
+ * What the RFC expects, with no ACK after the probe at PTO:
+ *   - next_event() == RTO right after the probe;
+ *   - nothing sent until PTO + RTO, when SND.UNA goes again.
+ * What natgate does today (asserted below): a probe of new data opens no episode. tlp_fire
+ * records the episode's end (tlp_high) only after tcp_output has sent the probe, and
+ * tcp_output's timer arming finds SND.UNA at or past the previous episode's stale tlp_high, so
+ * tlp_timeout ends the episode and the next event is another PTO. The second probe then finds
+ * cwnd full and retransmits the last segment, which does open an episode; the RTO follows.
+ *
+ * Why it stays: over a TAP the Linux receiver acknowledges a flight (one TSO super-segment)
+ * with one ACK, and at --fault loss=1% that ACK is lost about 200 times in a 256 MiB download.
+ * The new segment sent as the first probe arrives in order and Linux delays its ACK (about
+ * 40 ms, its delayed-ACK timer); the second probe is a duplicate, which Linux acknowledges at
+ * once (with a D-SACK). The RFC's single probe of new data then waits for that delayed ACK:
+ * measured 22 MB/s instead of 36-47 MB/s for the download of test_tcp_big_lossy. A probe that
+ * retransmits the last segment instead (7.3's second choice) draws an immediate ACK and keeps
+ * the RFC's episode; it measured as fast as today, but changes which segment the probe is (see
+ * test_tcp_sack.c, test_tail_loss_probe_new_data), so it is left to a separate decision.
+ */
+static void test_new_data_probe_deviation(void **state)
+{
+	static uint8_t d[20 * MSS_TS];
+	struct ng_tcp_sock *c, *l;
+	struct ng_tcp_info info;
+	struct th_seg s;
+	struct th t;
+	uint32_t n = 0, probe;
+	uint64_t t0;
+	(void)state;
+
+	th_init(&t, 23);
+	c = server(&t, &l);
+	memset(d, 'n', sizeof(d));
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	t0 = t.now;
+	while (th_pop(&t, &s)) {
+		assert_int_equal(s.h.seq, 2001 + n * MSS_TS);
+		assert_int_equal(s.len, MSS_TS);
+		n++;
+	}
+	assert_true(n >= 2 && n < 20); /* the initial window, not all of it */
+	probe = 2001 + n * MSS_TS;
+	assert_int_equal(next_event(&t), PTO);
+	th_advance(&t, PTO);
+	/* the probe: the next new segment, beyond cwnd (RFC 8985 7.3's first choice) */
+	th_expect(&t, &s, NG_TCP_ACK, probe, 101, MSS_TS);
+	th_expect_none(&t);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 1);
+
+	/* RFC 8985 7.3 expects here: assert_true(c->tlp_out); next_event(&t) == RTO.
+	 * Today: no episode, and another probe timeout is armed. */
+	assert_false(c->tlp_out);
+	assert_true(c->tlp_armed);
+	assert_int_equal(next_event(&t), PTO);
+	th_advance(&t, PTO);
+	/* RFC 8985 7.3 expects nothing here until t0 + PTO + RTO. Today: a second probe without
+	 * any ACK in between, the last segment again (cwnd is full), and now the episode opens */
+	th_expect(&t, &s, NG_TCP_ACK, probe, 101, MSS_TS);
+	th_expect_none(&t);
+	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 2);
+	assert_true(c->tlp_out);
+	assert_int_equal(c->tlp_high, probe + MSS_TS);
+	assert_int_equal(next_event(&t), RTO);
+	th_advance(&t, RTO - NG_NS_PER_MS);
+	th_expect_none(&t);
+	th_advance(&t, NG_NS_PER_MS);
+	/* the RTO counts from the second probe: PTO later than the RFC's t0 + PTO + RTO */
+	assert_int_equal(t.now, t0 + 2 * PTO + RTO);
+	th_expect(&t, &s, NG_TCP_ACK, 2001, 101, MSS_TS);
+	ng_tcp_get_info(c, &info);
+	assert_int_equal(info.retransmits, 2); /* the second probe and the RTO's */
+	done(&t, c, l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_retransmit_probe_then_rto),
+	    cmocka_unit_test(test_episode_ends_at_end_seq),
+	    cmocka_unit_test(test_new_data_probe_deviation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -185,10 +185,11 @@ static void test_episode_ends_at_end_seq(void **state)
  * The new segment sent as the first probe arrives in order and Linux delays its ACK (about
  * 40 ms, its delayed-ACK timer); the second probe is a duplicate, which Linux acknowledges at
  * once (with a D-SACK). The RFC's single probe of new data then waits for that delayed ACK:
- * measured 22 MB/s instead of 36-47 MB/s for the download of test_tcp_big_lossy. A probe that
- * retransmits the last segment instead (7.3's second choice) draws an immediate ACK and keeps
- * the RFC's episode; it measured as fast as today, but changes which segment the probe is (see
- * test_tcp_sack.c, test_tail_loss_probe_new_data), so it is left to a separate decision.
+ * 20-22 MB/s instead of 35-47 MB/s for the download of test_tcp_big_lossy. A probe that always
+ * retransmits the last segment (7.3's second choice) draws an immediate ACK and keeps the RFC's
+ * episode: 54-57 MB/s. It departs from 7.3's SHOULD (new data first) and changes which segment
+ * the probe is (test_tcp_sack.c, test_tail_loss_probe_new_data), so it is left to a separate
+ * decision; this test then asserts the RFC's episode instead.
  */
 static void test_new_data_probe_deviation(void **state)
 {

@@ -170,8 +170,13 @@ static int parse_fields(const char *p, const char *end, struct ng_http_msg *m)
 		int st = take_line(p, end, 431, &le, &next, m);
 		if (st)
 			return st;
-		if (le == p)
-			return 0; /* the blank line */
+		if (le == p) {
+			/* the blank line. RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding
+			 * has faulty framing; close after it, whatever Connection said */
+			if (m->has_te && m->minor == 0)
+				m->keepalive = false;
+			return 0;
+		}
 		if (is_ows(*p)) {
 			m->err = "obsolete line folding"; /* RFC 9112 5.2 lets us reject it */
 			return 400;

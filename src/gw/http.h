@@ -26,7 +26,8 @@ struct ng_http_msg {
 	size_t reason_len;
 	/* both */
 	int minor;      /* HTTP/1.minor */
-	bool keepalive; /* persistent (RFC 9112 9.3: the version's default, then Connection) */
+	bool keepalive; /* persistent (RFC 9112 9.3: the version's default, then Connection; not
+	                 * for HTTP/1.0 with Transfer-Encoding, RFC 9112 6.1) */
 	bool expect100; /* Expect: 100-continue */
 	bool has_len;   /* a Content-Length field was present */
 	uint64_t content_length;

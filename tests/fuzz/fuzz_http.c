@@ -4,10 +4,12 @@
  *
  * Theory of operation. Byte 0 is the mode: bit 0 clear plays ng-httpd reading requests, set plays
  * ng-get reading responses; bits 1-4 say which of the responses (the i-th takes bit 1 + i % 4)
- * answer a HEAD request. The low nibble of byte 1 is K, and the K bytes after it are segment
- * lengths (each byte + 1, used in turn): the stream, the rest of the input, arrives in segments
- * of those lengths, like the bytes of a TCP connection arriving in segments. Each input is played
- * twice, once so split and once arriving all at once, and both plays must tell the same story.
+ * answer a HEAD request; bit 5 shrinks the head buffer from the programs' sizes to 128 times
+ * one more than the high nibble of byte 1, so that a head outgrowing it is reached. The low nibble
+ * of byte 1 is K, and the K bytes after it are segment lengths (each byte + 1, used in turn): the
+ * stream, the rest of the input, arrives in segments of those lengths, like the bytes of a TCP
+ * connection arriving in segments. Each input is played twice, once so split and once arriving all
+ * at once, and both plays must tell the same story.
  *
  * The server play is the loop of ng-httpd: the head is read into a HEAD_MAX buffer (431 when it
  * fills without an end), found with ng_http_head_end (resuming where the last search stopped)
@@ -76,6 +78,7 @@ struct play {
 	const uint8_t *lens;
 	size_t nlens, li;
 	unsigned mode;
+	size_t head_max; /* the head buffer's size */
 	/* what it saw */
 	struct ev log[LOG_MAX];
 	size_t nlog;
@@ -383,6 +386,8 @@ static void check_msg(struct play *p, const struct ng_http_msg *m, const char *h
 		fail("a Content-Length without the field");
 	if (m->minor < 0 || m->minor > 9)
 		fail("minor version not a digit");
+	if (m->has_te && m->minor == 0 && m->keepalive)
+		fail("an HTTP/1.0 message with Transfer-Encoding kept persistent (RFC 9112 6.1)");
 	if (req) {
 		if (!m->target || !m->target_len || !within(m->target, m->target_len, h, n))
 			fail("request target outside the head");
@@ -454,7 +459,7 @@ static void play_server(struct play *p)
 			if (hlen)
 				break;
 			scanned = in_len;
-			if (in_len == sizeof in) {
+			if (in_len == p->head_max) {
 				note(p, T_TOO_BIG, p->pos);
 				return; /* 431, and close */
 			}
@@ -462,7 +467,8 @@ static void play_server(struct play *p)
 				note(p, T_EOF, in_len);
 				return;
 			}
-			size_t k = avail(p) < sizeof in - in_len ? avail(p) : sizeof in - in_len;
+			size_t k =
+			    avail(p) < p->head_max - in_len ? avail(p) : p->head_max - in_len;
 			memcpy(in + in_len, p->s + p->pos, k);
 			p->pos += k;
 			in_len += k;
@@ -534,7 +540,7 @@ static void play_client(struct play *p)
 				note(p, T_EOF, head_len);
 				return;
 			}
-			size_t n = avail(p), room = sizeof head - head_len;
+			size_t n = avail(p), room = p->head_max - head_len;
 			size_t k = n < room ? n : room;
 			memcpy(head + head_len, p->s + p->pos, k);
 			size_t old = head_len;
@@ -542,7 +548,7 @@ static void play_client(struct play *p)
 			size_t he = ng_http_head_end(head, head_len, old);
 			if (!he) {
 				p->pos += k;
-				if (head_len == sizeof head) {
+				if (head_len == p->head_max) {
 					note(p, T_TOO_BIG, p->pos);
 					return;
 				}
@@ -613,6 +619,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	split.lens = data + 2;
 	split.nlens = k;
 	split.mode = data[0];
+	split.head_max = data[0] & 0x20 ? 128 * (1 + (size_t)(data[1] >> 4))
+	                 : data[0] & 1  ? CLIENT_HEAD_MAX
+	                                : SERVER_HEAD_MAX;
 	split.out = out;
 	whole = split;
 	whole.nlens = 0;

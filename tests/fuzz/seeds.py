@@ -8,7 +8,7 @@ a UDP echo socket on port 7, gateway 10.0.0.1.
 fuzz_wire: byte 0 picks the codec (0 eth, 1 arp, 2 ipv4, 3 icmp, 4 udp, 5 tcp); UDP and TCP
 inputs start with the 8 bytes of source and destination address.
 fuzz_http: byte 0 is the mode (bit 0: responses, else requests; bits 1-4: which responses answer
-HEAD), the low nibble of byte 1 the count K of segment-length bytes (each + 1) that follow, then
+HEAD; bit 5: a small head buffer), the low nibble of byte 1 the count K of segment-length bytes (each + 1) that follow, then
 the HTTP stream (see fuzz_http.c). Each message is written whole and split into segments.
 """
 import os
@@ -110,6 +110,9 @@ def http_seeds(outdir):
                         b"0\r\nX-Trailer: t\r\n\r\n",
         "pipelined": b"PUT /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
                      b"GET /a HTTP/1.1\r\nConnection: close\r\n\r\n",
+        # RFC 9112 6.1: chunked in HTTP/1.0 is faulty framing: the connection closes after it
+        "http10_chunked": b"PUT /t HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
+                          b"\r\n2\r\nhi\r\n0\r\n\r\nGET /t HTTP/1.0\r\n\r\n",
         "pipelined_chunked": b"PUT /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
                              b"3\r\nxyz\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\nHEAD /b HTTP/1.1\r\n\r\n",
     }
@@ -134,6 +137,12 @@ def http_seeds(outdir):
     for name, (mode, msg) in responses.items():
         for sname, lens in splits.items():
             write(outdir, t, f"resp_{name}_{sname}", bytes([mode, len(lens)]) + lens + msg)
+    # bit 5: a 128-byte head buffer (high nibble of byte 1 = 0): a short request fits, the long
+    # one after it does not (431)
+    long_req = b"GET /" + b"x" * 150 + b" HTTP/1.1\r\n\r\n"
+    write(outdir, t, "req_small_buffer", bytes([0x20, 0x01, 0x10]) + requests["get"] + long_req)
+    write(outdir, t, "resp_small_buffer", bytes([0x21, 0x00]) + responses["ok_length"][1] +
+          b"HTTP/1.1 200 OK\r\nX-Long: " + b"y" * 150 + b"\r\n\r\n")
 
 
 if __name__ == "__main__":

@@ -412,6 +412,38 @@ static void test_chunk_size_nul(void **state)
 	assert_memory_equal(out, "hello", 5);
 }
 
+/* RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing and the connection
+ * closes after it, even when Connection asks for keep-alive (found writing fuzz_http's oracles:
+ * ng-httpd read such a chunked request and then read on for the next one). */
+static void test_http10_transfer_encoding(void **state)
+{
+	(void)state;
+	struct ng_http_msg m;
+	assert_int_equal(req("PUT /f HTTP/1.0\r\nConnection: keep-alive\r\n"
+	                     "Transfer-Encoding: chunked\r\n\r\n",
+	                     &m),
+	                 0);
+	assert_true(m.te_chunked_only);
+	assert_false(m.keepalive);
+	assert_int_equal(req("PUT /f HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
+	                     "Connection: keep-alive\r\n\r\n",
+	                     &m),
+	                 0);
+	assert_false(m.keepalive);
+	/* 1.0 with keep-alive and a Content-Length stays persistent; 1.1 with chunked too */
+	assert_int_equal(
+	    req("PUT /f HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n", &m), 0);
+	assert_true(m.keepalive);
+	assert_int_equal(req("PUT /f HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", &m), 0);
+	assert_true(m.keepalive);
+	/* the same for a response */
+	static const char r10[] = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
+	                          "Transfer-Encoding: chunked\r\n\r\n";
+	assert_int_equal(ng_http_parse_response(r10, sizeof r10 - 1, &m), 0);
+	assert_true(m.chunked);
+	assert_false(m.keepalive);
+}
+
 /* ng_http_body_take's sink: gathers runs into a buffer, counts them, and stops (returns -7)
  * once STOP_AT runs were taken (0: never). */
 struct take {
@@ -703,6 +735,7 @@ int main(void)
 	    cmocka_unit_test(test_body_chunked),
 	    cmocka_unit_test(test_request_method_case),
 	    cmocka_unit_test(test_chunk_size_nul),
+	    cmocka_unit_test(test_http10_transfer_encoding),
 	    cmocka_unit_test(test_body_take),
 	    cmocka_unit_test(test_wire_length),
 	    cmocka_unit_test(test_wire_eof),

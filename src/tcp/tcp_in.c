@@ -454,6 +454,9 @@ static void new_ack(struct ng_tcp_sock *c, uint32_t ack)
 		c->sbuf_seq += d;
 	}
 	c->snd_una = ack;
+	/* RFC 8985 7.4: the ACK of the probe (TLP.end_seq) ends the tail loss probe episode */
+	if (c->tlp_out && tcp_seq_geq(ack, c->tlp_high))
+		c->tlp_out = false;
 	if (tcp_seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
 	if (c->snd_urg && tcp_seq_geq(c->snd_una, c->snd_up))

@@ -432,11 +432,12 @@ static void handle_head(struct conn *c, size_t hlen)
 		return;
 	}
 	if (r.m.has_te && (!r.m.te_chunked_only || r.m.has_len)) {
-		/* RFC 9112 6.1: a transfer coding we do not know is 501; 6.3: a request with both
-		 * Transfer-Encoding and Content-Length is an error (the way requests are smuggled
-		 * past proxies). Either way the end of the body is unknown: answer and close. */
+		/* RFC 9112 6.3: a request with both Transfer-Encoding and Content-Length, or whose
+		 * last coding is not chunked, is 400 (the ways requests are smuggled past proxies);
+		 * 6.1: a coding we do not know before a final chunked is 501. Either way the end of
+		 * the body is unknown: answer and close. */
 		c->keepalive = false;
-		respond_error(c, r.m.has_len ? 400 : 501);
+		respond_error(c, r.m.has_len || !r.m.chunked ? 400 : 501);
 		return;
 	}
 	if (r.m.te_chunked_only)

@@ -161,6 +161,8 @@ ng_check_eq "Transfer-Encoding and Content-Length together: 400" "HTTP/1.1 400 B
 	"$(raw 'PUT /b2.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')"
 ng_check_eq "an unknown transfer coding: 501" "HTTP/1.1 501 Not Implemented" \
 	"$(raw 'PUT /b3.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n')"
+ng_check_eq "chunked not the last coding: 400 (RFC 9112 6.3)" "HTTP/1.1 400 Bad Request" \
+	"$(raw 'PUT /b4.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n')"
 # bodies that come in one write with their heads and the requests after them: each body is
 # framed where it lies in the head buffer, the next request is served after it, in order
 pipe=$(printf 'POST /form HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\nPUT /p5.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloPUT /p6.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nw\r\n4\r\norld\r\n0\r\n\r\nGET /p5.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |

@@ -187,8 +187,17 @@ static void response_done(struct client *c)
 {
 	c->complete = true;
 	if (c->resp.status < 200 || c->resp.status > 299) {
-		int n = (int)c->resp.reason_len;
-		fail(c, "HTTP %d%s%.*s", c->resp.status, n ? " " : "", n, c->resp.reason);
+		/* the server's reason phrase goes to the user's terminal: control bytes (escape
+		 * sequences) become '?' (RFC 9112 4 allows only HTAB, SP and visible ones) */
+		char why[80];
+		size_t i, n = c->resp.reason_len < sizeof(why) ? c->resp.reason_len : sizeof(why) - 1;
+
+		for (i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)c->resp.reason[i];
+			why[i] = (char)((ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : ch);
+		}
+		why[n] = 0;
+		fail(c, "HTTP %d%s%s", c->resp.status, n ? " " : "", why);
 	}
 	if (c->phase < PH_LINGER)
 		c->phase = PH_LINGER;

@@ -108,6 +108,8 @@ while True:
                   % len(body) + body)
     elif path == b"/short":      # promises more than it sends
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:5000])
+    elif path == b"/escape":     # a reason phrase carrying a terminal escape sequence
+        c.sendall(b"HTTP/1.1 403 No\x1b[2Jpe\x07\r\nContent-Length: 0\r\n\r\n")
     elif path == b"/reset":      # RST instead of an answer
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
@@ -127,6 +129,9 @@ done
 run_get get-short 1500 30 "http://$NG_KERNEL_ADDR:$OPORT/short" -o "$NG_TMP/odd" --timeout 20
 ng_check_eq "body shorter than Content-Length: exit status 1" 1 "$RC"
 ng_check_match "short body: one-line error" '^ng-get: connection closed after 5000 body bytes' "$ERR"
+run_get get-escape 1500 30 "http://$NG_KERNEL_ADDR:$OPORT/escape" -o "$NG_TMP/odd" --timeout 20
+ng_check_eq "403: exit status 1" 1 "$RC"
+ng_check_eq "a reason phrase's control bytes reach the terminal as '?'" 'ng-get: HTTP 403 No?[2Jpe?' "$ERR"
 run_get get-reset 1500 30 "http://$NG_KERNEL_ADDR:$OPORT/reset" -o "$NG_TMP/odd" --timeout 20
 ng_check_eq "reset by the server: exit status 1" 1 "$RC"
 ng_check_match "reset: one-line error" '^ng-get: connection reset by peer$' "$ERR"

@@ -190,8 +190,10 @@ static void response_done(struct client *c)
 		/* the server's reason phrase goes to the user's terminal: control bytes (escape
 		 * sequences) become '?' (RFC 9112 4 allows only HTAB, SP and visible ones) */
 		char why[80];
-		size_t i, n = c->resp.reason_len < sizeof(why) ? c->resp.reason_len : sizeof(why) - 1;
+		size_t i, n = c->resp.reason_len;
 
+		if (n > sizeof(why) - 1)
+			n = sizeof(why) - 1;
 		for (i = 0; i < n; i++) {
 			unsigned char ch = (unsigned char)c->resp.reason[i];
 			why[i] = (char)((ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : ch);

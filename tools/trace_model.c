@@ -555,6 +555,22 @@ static void handshake_times(struct ng_trace_conn *c, const struct ng_trace_ev *e
 	}
 }
 
+/* Side DIR of C sent a FIN that does not acknowledge the peer's FIN: the FINs crossed, and the
+ * CLOSE_WAIT drawn for DIR since the peer's FIN passed us never happened at DIR (it was in
+ * FIN_WAIT_1 when that FIN arrived, hence CLOSING; tcp_track.c). The events kept since then show
+ * DIR in the state it had before. */
+static void undo_close_wait(struct ng_trace_conn *c, unsigned dir)
+{
+	size_t j = c->nev;
+
+	while (j > 0 && c->ev[j - 1].st[dir] == NG_TCP_CLOSE_WAIT)
+		j--;
+	if (j == c->nev || j == 0)
+		return;
+	for (size_t i = j; i < c->nev; i++)
+		c->ev[i].st[dir] = c->ev[j - 1].st[dir];
+}
+
 /* Adds one decoded segment (see trace.h). */
 int ng_trace_add(struct ng_trace *t, const struct ng_trace_pkt *p)
 {
@@ -594,6 +610,7 @@ int ng_trace_add(struct ng_trace *t, const struct ng_trace_pkt *p)
 	ev.dir = (uint8_t)dir;
 
 	bool fresh = !c->tr.side[0].isn_known && !c->tr.side[1].isn_known && !c->tr.picked_up;
+	enum ng_tcp_state before = c->tr.side[dir].state;
 	enum ng_track_verdict v;
 	if (fresh && !(f & NG_TCP_SYN) && !(f & NG_TCP_RST))
 		v = ng_tcp_track_pickup(&c->tr, dir, &p->tcp, p->payload);
@@ -602,6 +619,8 @@ int ng_trace_add(struct ng_trace *t, const struct ng_trace_pkt *p)
 	ev.verdict = (uint8_t)v;
 	ev.st[0] = (uint8_t)c->tr.side[0].state;
 	ev.st[1] = (uint8_t)c->tr.side[1].state;
+	if (before == NG_TCP_CLOSE_WAIT && c->tr.side[dir].state == NG_TCP_CLOSING)
+		undo_close_wait(c, dir);
 	if (v == NG_TRACK_OK)
 		handshake_times(c, &ev);
 	analyse(c, &ev);

@@ -44,7 +44,7 @@ static inline uint32_t tcp_seq_min(uint32_t a, uint32_t b)
 /* ---- tunables (RFC 6298 leaves the bounds to the implementation) ---- */
 #define TCP_RTO_INIT_NS    (1000 * NG_NS_PER_MS) /* RFC 6298 2.1 */
 #define TCP_RTO_MIN_NS     (200 * NG_NS_PER_MS)  /* below RFC 6298's 1 s, as Linux and BSD do */
-#define TCP_PTO_MIN_NS     (10 * NG_NS_PER_MS)   /* floor of the tail loss probe timeout */
+#define TCP_PTO_MIN_NS     (2 * NG_NS_PER_MS)    /* floor of the tail loss probe timeout */
 #define TCP_WCDELACK_NS    (200 * NG_NS_PER_MS)  /* RFC 8985 WCDelAckT (peer delayed ACK) */
 #define TCP_RTO_MAX_NS     (60 * NG_NS_PER_SEC)  /* RFC 6298 2.5 allows a cap of at least 60 s */
 #define TCP_CLOCK_G_NS     (1 * NG_NS_PER_MS)    /* clock granularity G of RFC 6298 */

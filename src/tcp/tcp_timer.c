@@ -42,7 +42,10 @@ static uint64_t backed_off(const struct ng_tcp_sock *c, uint64_t base, uint64_t 
  * segments with a single ACK, so losing that one ACK stalls a whole window. The probe draws an
  * ACK whose SACK blocks start fast recovery, or that simply acknowledges everything.
  * PTO = 2 * SRTT, plus the peer's worst delayed ACK when one segment is in flight, at least
- * TCP_PTO_MIN_NS, and never later than the RTO.
+ * TCP_PTO_MIN_NS, and never later than the RTO. RFC 8985 7.2 sets no floor; ours is 2 ms: at the
+ * sub-millisecond RTTs of a LAN or between VMs the floor is the whole timeout, which every lost
+ * ACK of a TAP's one ACK per batch waits out (10 ms before: 54-61 MB/s for 256 MiB at 1% loss,
+ * 60-103 MB/s with 2 ms).
  */
 static uint64_t tlp_timeout(struct ng_tcp_sock *c)
 {

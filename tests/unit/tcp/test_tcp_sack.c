@@ -281,8 +281,8 @@ static void test_sender_recovery(void **state)
 	}
 	ecr = s.h.opt.tsval;
 	th_advance(&t, 20 * NG_NS_PER_MS);
-	/* no ACK for 20 ms, more than the probe timeout (2 * SRTT, at least 10 ms): a tail loss
-	 * probe resends the last segment (RFC 8985 7.3) */
+	/* no ACK for 20 ms, more than the probe timeout (2 * SRTT, at least TCP_PTO_MIN_NS): a tail
+	 * loss probe resends the last segment (RFC 8985 7.3) */
 	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, seq[4], 101, MSS_TS);
 	th_expect_none(&t);
 	/* segment 1 arrived: a duplicate ACK with one block */
@@ -319,9 +319,9 @@ static void test_sender_recovery(void **state)
 	th_fini(&t);
 }
 
-/* The tail of a flight goes unacknowledged: after the probe timeout (2 * SRTT, at least 10 ms;
- * SRTT is 0 here) the last segment is sent again, once; the ACK it draws (a SACK of it, the
- * earlier segments lost) starts recovery at once; without any answer the next expiry is the
+/* The tail of a flight goes unacknowledged: after the probe timeout (2 * SRTT, at least
+ * TCP_PTO_MIN_NS; SRTT is 0 here) the last segment is sent again, once; the ACK it draws (a SACK of
+ * it, the earlier segments lost) starts recovery at once; without any answer the next expiry is the
  * RTO, which goes back to SND.UNA. */
 static void test_tail_loss_probe(void **state)
 {
@@ -344,9 +344,9 @@ static void test_tail_loss_probe(void **state)
 	for (unsigned k = 0; k < 5; k++)
 		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, seq[k], 101,
 		          MSS_TS);
-	th_advance(&t, 9 * NG_NS_PER_MS);
+	th_advance(&t, TCP_PTO_MIN_NS - NG_NS_PER_MS / 2);
 	th_expect_none(&t);
-	th_advance(&t, 2 * NG_NS_PER_MS);
+	th_advance(&t, NG_NS_PER_MS);
 	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, seq[4], 101, MSS_TS);
 	th_expect_none(&t);
 	assert_int_equal(cnt[NG_CNT_TCP_TLP], 1);

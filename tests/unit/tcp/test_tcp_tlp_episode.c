@@ -8,7 +8,7 @@
 #include "tcp_harness.h"
 
 #define MSS_TS 1448                 /* 1460 less the timestamp option */
-#define PTO    (10 * NG_NS_PER_MS)  /* TCP_PTO_MIN_NS: SRTT is 0 after the handshake here */
+#define PTO    TCP_PTO_MIN_NS       /* SRTT is 0 after the handshake here: the floor */
 #define RTO    (200 * NG_NS_PER_MS) /* TCP_RTO_MIN_NS */
 
 /* Options of a peer segment: timestamps TSVAL / TSECR, no SACK blocks. */
@@ -73,8 +73,8 @@ static void done(struct th *t, struct ng_tcp_sock *c, struct ng_tcp_sock *l)
 
 /* All data queued went out (application-limited flight): the probe retransmits the last
  * segment (RFC 8985 7.3, no new data), and then, without any ACK, the next timer event is the
- * RTO counted from the probe (RFC 8985 7.3: "the sender MUST re-arm the RTO timer, not the PTO
- * timer"), which goes back to SND.UNA (RFC 6298 5.4). */
+ * RTO counted from the probe (RFC 8985 7.3: after a probe the RTO timer is armed, not the PTO
+ * timer), which goes back to SND.UNA (RFC 6298 5.4). */
 static void test_retransmit_probe_then_rto(void **state)
 {
 	static uint8_t d[5 * MSS_TS];

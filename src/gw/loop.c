@@ -48,8 +48,13 @@
  *    So request/response traffic and connection set-ups (events tens of microseconds apart)
  *    are answered without a wake-up, while idle or sparse traffic costs at most about twice the
  *    ceiling of polling per quiet spell and then nothing.
- * Polling is bounded by the window and never passes a deadline; the loop counts its polls, hits
- * and the time they took (ng_loop_get_stats; `natgate stats` shows them).
+ * A poll also ends when a sched_yield took long enough to have run another task
+ * (YIELD_SHARED_NS): the CPU is shared with the programs the loop serves (everything pinned to
+ * one CPU, say), and polling on would only delay them; in auto mode three such polls in a row
+ * also keep the window shut for the next SHARED_HOLD_WAITS short sleeps.
+ * Polling is bounded by the window and never passes a deadline; the loop counts its polls, hits,
+ * polls cut short by a shared CPU and the time they took (ng_loop_get_stats; `natgate stats`
+ * shows them).
  */
 #include <errno.h>
 #include <sched.h>

@@ -40,10 +40,10 @@ bench: deps build
 	@bash bench/run.sh $(BUILD)
 
 format:
-	@find src include tools examples tests -name '*.[ch]' | xargs clang-format -i
+	@find src include tools examples tests bench -name '*.[ch]' | xargs clang-format -i
 
 format-check:
-	@find src include tools examples tests -name '*.[ch]' | xargs clang-format --dry-run -Werror
+	@find src include tools examples tests bench -name '*.[ch]' | xargs clang-format --dry-run -Werror
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 {
 	static struct dir d[2];
 	pthread_t t;
-	bool epoll_mode;
+	bool epoll_mode, ok;
 	int a, b;
 
 	if (argc != 5 || (strcmp(argv[1], "epoll") && strcmp(argv[1], "threads")) ||
@@ -116,8 +116,12 @@ int main(int argc, char **argv)
 	d[0].to = b;
 	d[1].from = b;
 	d[1].to = a;
-	if (epoll_mode ? pthread_create(&t, NULL, loop, d)
-	               : pthread_create(&t, NULL, pump, &d[0]) || pthread_create(&t, NULL, pump, &d[1])) {
+	if (epoll_mode)
+		ok = !pthread_create(&t, NULL, loop, d);
+	else
+		ok = !pthread_create(&t, NULL, pump, &d[0]) &&
+		     !pthread_create(&t, NULL, pump, &d[1]);
+	if (!ok) {
 		fprintf(stderr, "tap_bridge: cannot start threads\n");
 		return 1;
 	}

@@ -365,6 +365,42 @@ static inline struct ng_tcp_sock *th_server(struct th *t, struct ng_tcp_sock **l
 	return t->accepted;
 }
 
+/* th_server with a peer whose SYN carries MSS 1460, SACK permitted and, if TS, timestamp 1000,
+ * and whose handshake ACK echoes the SYN+ACK's TSval with TSval 1001 (an RTT sample of 0: SRTT
+ * 0, timers at their floors). The SYN+ACK must answer what the SYN offered (RFC 2018 2, RFC 7323
+ * 3.2). *ECR: the SYN+ACK's TSval. */
+static inline struct ng_tcp_sock *th_server_sack(struct th *t, struct ng_tcp_sock **l, bool ts,
+                                                 uint32_t *ecr)
+{
+	struct ng_tcp_opts o;
+	struct th_seg s;
+
+	memset(&o, 0, sizeof(o));
+	o.mss_ok = true;
+	o.mss = 1460;
+	o.sack_permitted = true;
+	o.ts_ok = ts;
+	o.tsval = 1000;
+	ng_tcp_test_set_isn(t->st, true, 2000);
+	assert_int_equal(ng_tcp_listen(t->st, 0, TH_SPORT, 4, th_accept, t, NULL, l), 0);
+	th_send_opt(t, TH_PPORT, TH_SPORT, 100, 0, NG_TCP_SYN, 65535, NULL, 0, &o, 0);
+	th_expect(t, &s, NG_TCP_SYN | NG_TCP_ACK, 2000, 101, 0);
+	assert_true(s.h.opt.sack_permitted);
+	assert_int_equal(s.h.opt.ts_ok, ts);
+	if (ts)
+		assert_int_equal(s.h.opt.tsecr, 1000);
+	*ecr = s.h.opt.tsval;
+	memset(&o, 0, sizeof(o));
+	o.ts_ok = ts;
+	o.tsval = 1001;
+	o.tsecr = *ecr;
+	th_send_opt(t, TH_PPORT, TH_SPORT, 101, 2001, NG_TCP_ACK, 65535, NULL, 0, &o, 0);
+	assert_non_null(t->accepted);
+	assert_int_equal(ng_tcp_get_state(t->accepted), NG_TCP_ESTABLISHED);
+	th_expect_none(t);
+	return t->accepted;
+}
+
 /* natgate as client, ISN 100, against a peer with ISN 2000 on port 80 (window WIN, options
  * OPT on the SYN+ACK). Returns the socket; *LPORT natgate's port. */
 static inline struct ng_tcp_sock *th_client(struct th *t, uint16_t *lport,

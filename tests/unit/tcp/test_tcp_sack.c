@@ -26,39 +26,6 @@ static struct ng_tcp_opts popt(uint32_t tsval, uint32_t tsecr, const uint32_t *b
 	return o;
 }
 
-/* natgate as server (ISN 2000) against a peer (ISN 100) whose SYN carries MSS 1460, SACK
- * permitted and, if TS, a timestamp 1000; the handshake's ACK carries TSval 1001. *ECR: the
- * TSval of natgate's SYN+ACK. */
-static struct ng_tcp_sock *server(struct th *t, struct ng_tcp_sock **l, bool ts, uint32_t *ecr)
-{
-	struct ng_tcp_opts o;
-	struct th_seg s;
-
-	memset(&o, 0, sizeof(o));
-	o.mss_ok = true;
-	o.mss = 1460;
-	o.sack_permitted = true;
-	o.ts_ok = ts;
-	o.tsval = 1000;
-	ng_tcp_test_set_isn(t->st, true, 2000);
-	assert_int_equal(ng_tcp_listen(t->st, 0, TH_SPORT, 4, th_accept, t, NULL, l), 0);
-	th_send_opt(t, TH_PPORT, TH_SPORT, 100, 0, NG_TCP_SYN, 65535, NULL, 0, &o, 0);
-	th_expect(t, &s, NG_TCP_SYN | NG_TCP_ACK, 2000, 101, 0);
-	/* RFC 2018 2 / RFC 7323 3.2: the SYN+ACK answers what the SYN offered */
-	assert_true(s.h.opt.sack_permitted);
-	assert_int_equal(s.h.opt.ts_ok, ts);
-	if (ts)
-		assert_int_equal(s.h.opt.tsecr, 1000);
-	*ecr = s.h.opt.tsval;
-	o = popt(1001, *ecr, NULL, 0);
-	o.ts_ok = ts;
-	th_send_opt(t, TH_PPORT, TH_SPORT, 101, 2001, NG_TCP_ACK, 65535, NULL, 0, &o, 0);
-	assert_non_null(t->accepted);
-	assert_int_equal(ng_tcp_get_state(t->accepted), NG_TCP_ESTABLISHED);
-	th_expect_none(t);
-	return t->accepted;
-}
-
 /* Our SYN offers both; with the socket options saying no, neither; a peer SYN without them
  * gets a SYN+ACK without them, and the connection does not use them. */
 static void test_negotiation(void **state)
@@ -117,7 +84,7 @@ static void test_paws(void **state)
 
 	memset(d, 'x', sizeof(d));
 	th_init(&t, 2);
-	c = server(&t, &l, true, &ecr);
+	c = th_server_sack(&t, &l, true, &ecr);
 	ng_tcp_get_info(c, &info);
 	assert_true(info.sack_ok);
 	assert_true(info.ts_ok);
@@ -187,7 +154,7 @@ static void test_receiver_blocks(void **state)
 
 	memset(d, 'y', sizeof(d));
 	th_init(&t, 3);
-	c = server(&t, &l, true, &ecr);
+	c = th_server_sack(&t, &l, true, &ecr);
 	/* RCV.NXT = 101; segments of 100 bytes at 1101, 2101, 3101, 4101 */
 	for (unsigned k = 1; k <= 4; k++) {
 		static const uint32_t want[4][6] = {
@@ -238,7 +205,7 @@ static void test_receiver_four_blocks(void **state)
 
 	memset(d, 'z', sizeof(d));
 	th_init(&t, 4);
-	c = server(&t, &l, false, &ecr);
+	c = th_server_sack(&t, &l, false, &ecr);
 	for (unsigned k = 1; k <= 5; k++) {
 		th_send(&t, TH_PPORT, TH_SPORT, 101 + 1000 * k, 2001, NG_TCP_ACK, 65535, d, 100);
 		th_expect(&t, &s, NG_TCP_ACK, 2001, 101, 0);
@@ -267,7 +234,7 @@ static void test_sender_recovery(void **state)
 	(void)state;
 
 	th_init(&t, 5);
-	c = server(&t, &l, true, &ecr);
+	c = th_server_sack(&t, &l, true, &ecr);
 	c->cc = &tcp_cc_newreno; /* the windows below are NewReno's (ssthresh = FlightSize / 2) */
 	for (unsigned k = 0; k < 6; k++)
 		seq[k] = 2001 + k * MSS_TS;
@@ -336,7 +303,7 @@ static void test_tail_loss_probe(void **state)
 
 	th_init(&t, 7);
 	cnt = ng_stack_stats(t.st)->counters;
-	c = server(&t, &l, true, &ecr);
+	c = th_server_sack(&t, &l, true, &ecr);
 	for (unsigned k = 0; k < 6; k++)
 		seq[k] = 2001 + k * MSS_TS;
 	memset(d, 'p', sizeof(d));
@@ -367,7 +334,7 @@ static void test_tail_loss_probe(void **state)
 	 * before the RTO: the hole goes by rule 1, then once more as the rescue retransmission of
 	 * rule 4 (the highest unSACKed data; RescueRxt is undefined at the start of recovery) */
 	th_init(&t, 8);
-	c = server(&t, &l, true, &ecr);
+	c = th_server_sack(&t, &l, true, &ecr);
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
 	for (unsigned k = 0; k < 5; k++)
 		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, seq[k], 101,
@@ -403,7 +370,7 @@ static void test_tail_loss_probe_new_data(void **state)
 	(void)state;
 
 	th_init(&t, 10);
-	c = server(&t, &l, true, &ecr);
+	c = th_server_sack(&t, &l, true, &ecr);
 	memset(d, 'n', sizeof(d));
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
 	while (th_pop(&t, &s)) {
@@ -435,7 +402,7 @@ static void test_tail_loss_probe_one_segment(void **state)
 	(void)state;
 
 	th_init(&t, 9);
-	c = server(&t, &l, true, &ecr);
+	c = th_server_sack(&t, &l, true, &ecr);
 	assert_int_equal(ng_tcp_send(c, "hello", 5), 5);
 	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, 2001, 101, 5);
 	th_advance(&t, 199 * NG_NS_PER_MS);

@@ -23,33 +23,6 @@ static struct ng_tcp_opts popt(uint32_t tsval, uint32_t tsecr)
 	return o;
 }
 
-/* natgate as server (ISN 2000) against a peer (ISN 100, MSS 1460, SACK permitted, timestamps,
- * window 65535 unscaled). The handshake's ACK echoes the SYN+ACK's TSval at once: an RTT sample
- * of 0, so SRTT is 0, the probe timeout its floor (PTO) and the RTO its floor (RTO). */
-static struct ng_tcp_sock *server(struct th *t, struct ng_tcp_sock **l)
-{
-	struct ng_tcp_opts o;
-	struct th_seg s;
-
-	memset(&o, 0, sizeof(o));
-	o.mss_ok = true;
-	o.mss = 1460;
-	o.sack_permitted = true;
-	o.ts_ok = true;
-	o.tsval = 1000;
-	ng_tcp_test_set_isn(t->st, true, 2000);
-	assert_int_equal(ng_tcp_listen(t->st, 0, TH_SPORT, 4, th_accept, t, NULL, l), 0);
-	th_send_opt(t, TH_PPORT, TH_SPORT, 100, 0, NG_TCP_SYN, 65535, NULL, 0, &o, 0);
-	th_expect(t, &s, NG_TCP_SYN | NG_TCP_ACK, 2000, 101, 0);
-	assert_true(s.h.opt.sack_permitted);
-	o = popt(1001, s.h.opt.tsval);
-	th_send_opt(t, TH_PPORT, TH_SPORT, 101, 2001, NG_TCP_ACK, 65535, NULL, 0, &o, 0);
-	assert_non_null(t->accepted);
-	assert_int_equal(ng_tcp_get_state(t->accepted), NG_TCP_ESTABLISHED);
-	th_expect_none(t);
-	return t->accepted;
-}
-
 /* Nanoseconds until the stack's next timer event (the connection's retransmission timer is
  * the only one running in these tests: no data came in, so no delayed ACK; no keepalive). */
 static uint64_t next_event(const struct th *t)
@@ -58,6 +31,20 @@ static uint64_t next_event(const struct th *t)
 
 	assert_true(d > t->now);
 	return d - t->now;
+}
+
+/* C sends five full segments of FILL (all the data it has: an application-limited flight);
+ * they go out at once, the last with PSH. */
+static void send_flight(struct th *t, struct ng_tcp_sock *c, char fill)
+{
+	static uint8_t d[5 * MSS_TS];
+	struct th_seg s;
+
+	memset(d, fill, sizeof(d));
+	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	for (unsigned k = 0; k < 5; k++)
+		th_expect(t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, 2001 + k * MSS_TS,
+		          101, MSS_TS);
 }
 
 static void done(struct th *t, struct ng_tcp_sock *c, struct ng_tcp_sock *l)
@@ -77,21 +64,17 @@ static void done(struct th *t, struct ng_tcp_sock *c, struct ng_tcp_sock *l)
  * timer), which goes back to SND.UNA (RFC 6298 5.4). */
 static void test_retransmit_probe_then_rto(void **state)
 {
-	static uint8_t d[5 * MSS_TS];
 	struct ng_tcp_sock *c, *l;
 	struct th_seg s;
 	struct th t;
+	uint32_t ecr;
 	uint64_t t0;
 	(void)state;
 
 	th_init(&t, 21);
-	c = server(&t, &l);
-	memset(d, 'r', sizeof(d));
-	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
+	c = th_server_sack(&t, &l, true, &ecr);
 	t0 = t.now;
-	for (unsigned k = 0; k < 5; k++)
-		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, 2001 + k * MSS_TS,
-		          101, MSS_TS);
+	send_flight(&t, c, 'r');
 	/* the flight is armed with the probe timeout, not the RTO (RFC 8985 7.2) */
 	assert_int_equal(next_event(&t), PTO);
 	assert_true(c->tlp_armed);
@@ -119,20 +102,17 @@ static void test_retransmit_probe_then_rto(void **state)
  * flight is armed with a probe timeout again. */
 static void test_episode_ends_at_end_seq(void **state)
 {
-	static uint8_t d[5 * MSS_TS];
+	static uint8_t d[2 * MSS_TS];
 	struct ng_tcp_sock *c, *l;
 	struct ng_tcp_opts o;
 	struct th_seg s;
 	struct th t;
+	uint32_t ecr;
 	(void)state;
 
 	th_init(&t, 22);
-	c = server(&t, &l);
-	memset(d, 'e', sizeof(d));
-	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
-	for (unsigned k = 0; k < 5; k++)
-		th_expect(&t, &s, k == 4 ? NG_TCP_ACK | NG_TCP_PSH : NG_TCP_ACK, 2001 + k * MSS_TS,
-		          101, MSS_TS);
+	c = th_server_sack(&t, &l, true, &ecr);
+	send_flight(&t, c, 'e');
 	th_advance(&t, PTO);
 	th_expect(&t, &s, NG_TCP_ACK | NG_TCP_PSH, 2001 + 4 * MSS_TS, 101, MSS_TS);
 	/* 5 ms later, an ACK of the first three segments: below TLP.end_seq */
@@ -175,12 +155,12 @@ static void test_cwnd_limited_probe(void **state)
 	struct ng_tcp_info info;
 	struct th_seg s;
 	struct th t;
-	uint32_t n = 0, last;
+	uint32_t n = 0, last, ecr;
 	uint64_t t0;
 	(void)state;
 
 	th_init(&t, 23);
-	c = server(&t, &l);
+	c = th_server_sack(&t, &l, true, &ecr);
 	memset(d, 'n', sizeof(d));
 	assert_int_equal(ng_tcp_send(c, d, sizeof(d)), (long)sizeof(d));
 	t0 = t.now;

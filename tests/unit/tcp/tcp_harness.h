@@ -342,6 +342,22 @@ static inline enum ng_tcp_state th_last_state(const struct th *t)
 	return t->ntrace ? t->to[t->ntrace - 1] : NG_TCP_CLOSED;
 }
 
+/* End a test: abort C and close the listener L (either may be NULL), drain what they sent, check
+ * that no connection is left, free the harness. */
+static inline void th_done(struct th *t, struct ng_tcp_sock *c, struct ng_tcp_sock *l)
+{
+	struct th_seg s;
+
+	if (c)
+		ng_tcp_abort(c);
+	if (l)
+		ng_tcp_close(l);
+	while (th_pop(t, &s))
+		;
+	assert_int_equal(ng_tcp_count(t->st), 0);
+	th_fini(t);
+}
+
 /* The peer's port and natgate's listening port in the server-role helpers. */
 #define TH_PPORT 40000
 #define TH_SPORT 80

@@ -100,10 +100,7 @@ static void test_window_limited_wrap(void **state)
 	assert_int_equal(n, sizeof(data));
 	assert_memory_equal(got, data, sizeof(data));
 	assert_int_equal(tcp_unsent(c, c->snd_max), 0);
-	ng_tcp_abort(c);
-	while (th_pop(&t, &s))
-		;
-	th_fini(&t);
+	th_done(&t, c, NULL);
 }
 
 int main(void)

@@ -94,12 +94,7 @@ static void test_listen(void **state)
 	th_advance(&t, 100 * MS);
 	th_expect(&t, &s, A, 2001, 251, 0);
 	th_expect_none(&t);
-	ng_tcp_abort(c);
-	ng_tcp_close(l);
-	while (th_pop(&t, &s))
-		;
-	assert_int_equal(ng_tcp_count(t.st), 0);
-	th_fini(&t);
+	th_done(&t, c, l);
 }
 
 /* The SYN's text only as far as the window goes: a 4 KiB receive ring takes 4096 of a SYN's
@@ -134,12 +129,7 @@ static void test_listen_window_bound(void **state)
 	send_big(&t, 1001, 80, 101 + 4096, 2001, A | P, 65535, d + 4096, 904);
 	assert_int_equal(ng_tcp_recv(c, buf, sizeof(buf)), 904);
 	assert_memory_equal(buf, d + 4096, 904);
-	ng_tcp_abort(c);
-	ng_tcp_close(l);
-	while (th_pop(&t, &s))
-		;
-	assert_int_equal(ng_tcp_count(t.st), 0);
-	th_fini(&t);
+	th_done(&t, c, l);
 }
 
 /* A SYN answered with a cookie keeps nothing: its SYN+ACK acknowledges SEG.SEQ + 1 only, and
@@ -166,12 +156,7 @@ static void test_cookie_not_queued(void **state)
 	assert_int_equal(t.naccepted, 1);
 	assert_int_equal(ng_tcp_recv(t.accepted, buf, sizeof(buf)), 7);
 	assert_memory_equal(buf, "syndata", 7);
-	ng_tcp_abort(t.accepted);
-	ng_tcp_close(l);
-	while (th_pop(&t, &s))
-		;
-	assert_int_equal(ng_tcp_count(t.st), 0);
-	th_fini(&t);
+	th_done(&t, t.accepted, l);
 }
 
 /* Simultaneous open (RFC 9293 3.10.7.3): natgate in SYN_SENT gets the peer's SYN with 100
@@ -208,10 +193,7 @@ static void simultaneous(uint64_t seed, bool repeat)
 	assert_int_equal(ng_tcp_recv(c, buf, sizeof(buf)), 100);
 	assert_memory_equal(buf, d, 100);
 	assert_int_equal(ng_tcp_recv(c, buf, sizeof(buf)), -NG_EAGAIN);
-	ng_tcp_abort(c);
-	while (th_pop(&t, &s))
-		;
-	th_fini(&t);
+	th_done(&t, c, NULL);
 }
 
 static void test_simultaneous_open(void **state)
@@ -278,10 +260,7 @@ static void test_synack_data(void **state)
 	assert_true(t.events & NG_TCP_EV_READABLE);
 	assert_int_equal(ng_tcp_recv(c, buf, sizeof(buf)), 100);
 	assert_memory_equal(buf, d, 100);
-	ng_tcp_abort(c);
-	while (th_pop(&t, &s))
-		;
-	th_fini(&t);
+	th_done(&t, c, NULL);
 }
 
 int main(void)

@@ -34,7 +34,7 @@ static void test_formulas(void **state)
 static void check_same(uint32_t mtu, uint32_t rcvbuf, uint8_t want_ws)
 {
 	struct th t;
-	struct th_seg s, plain, ck;
+	struct th_seg plain, ck;
 	struct ng_tcp_sock *l, *c;
 	struct ng_tcp_sockopts so = {0};
 	struct ng_tcp_opts o = {0};
@@ -79,12 +79,7 @@ static void check_same(uint32_t mtu, uint32_t rcvbuf, uint8_t want_ws)
 	assert_int_equal(c->our_mss, ck.h.opt.mss);
 	assert_int_equal(c->rb.size, tcp_buf_size(rcvbuf));
 	assert_int_equal(c->snd_wscale, 3);
-	ng_tcp_abort(c);
-	ng_tcp_close(l);
-	while (th_pop(&t, &s))
-		;
-	assert_int_equal(ng_tcp_count(t.st), 0);
-	th_fini(&t);
+	th_done(&t, c, l);
 }
 
 static void test_cookie_synack_matches(void **state)

@@ -47,17 +47,6 @@ static void send_flight(struct th *t, struct ng_tcp_sock *c, char fill)
 		          101, MSS_TS);
 }
 
-static void done(struct th *t, struct ng_tcp_sock *c, struct ng_tcp_sock *l)
-{
-	struct th_seg s;
-
-	ng_tcp_abort(c);
-	ng_tcp_close(l);
-	while (th_pop(t, &s))
-		;
-	th_fini(t);
-}
-
 /* All data queued went out (application-limited flight): the probe retransmits the last
  * segment (RFC 8985 7.3, no new data), and then, without any ACK, the next timer event is the
  * RTO counted from the probe (RFC 8985 7.3: after a probe the RTO timer is armed, not the PTO
@@ -93,7 +82,7 @@ static void test_retransmit_probe_then_rto(void **state)
 	assert_int_equal(t.now, t0 + PTO + RTO);
 	th_expect(&t, &s, NG_TCP_ACK, 2001, 101, MSS_TS);
 	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 1);
-	done(&t, c, l);
+	th_done(&t, c, l);
 }
 
 /* RFC 8985 7.4: the episode lasts until an ACK reaches TLP.end_seq. An ACK below it (it
@@ -141,7 +130,7 @@ static void test_episode_ends_at_end_seq(void **state)
 	assert_false(c->tlp_out);
 	assert_true(c->tlp_armed);
 	assert_true(next_event(&t) < RTO);
-	done(&t, c, l);
+	th_done(&t, c, l);
 }
 
 /* A cwnd-limited flight (more data queued than the initial window lets out): the probe is the
@@ -190,7 +179,7 @@ static void test_cwnd_limited_probe(void **state)
 	ng_tcp_get_info(c, &info);
 	assert_int_equal(info.retransmits, 2); /* the probe and the RTO's */
 	assert_int_equal(ng_stack_stats(t.st)->counters[NG_CNT_TCP_TLP], 1);
-	done(&t, c, l);
+	th_done(&t, c, l);
 }
 
 int main(void)

@@ -247,3 +247,22 @@ nat_gso_done()
 	ng_check_alive "natgate router" "$rtr_pid"
 	ng_done
 }
+
+# nat_packet_topology: the namespaces of the AF_PACKET tests: ns_rtr with veths vlan0 and vwan0
+# (for `natgate router --lan packet:vlan0 --wan packet:vwan0`), ns_in behind vlan0 (10.77.0.10/24,
+# default route via 10.77.0.1) and ns_out behind vwan0 (198.51.100.1/24).
+nat_packet_topology()
+{
+	ng_ns_new ns_rtr
+	ng_ns_new ns_in
+	ng_ns_new ns_out
+	ip -n "$ns_rtr" link add vlan0 type veth peer name eth0 netns "$ns_in"
+	ip -n "$ns_rtr" link add vwan0 type veth peer name eth0 netns "$ns_out"
+	ip -n "$ns_rtr" link set vlan0 up
+	ip -n "$ns_rtr" link set vwan0 up
+	ip -n "$ns_in" addr add 10.77.0.10/24 dev eth0
+	ip -n "$ns_in" link set eth0 up
+	ip -n "$ns_in" route add default via 10.77.0.1
+	ip -n "$ns_out" addr add 198.51.100.1/24 dev eth0
+	ip -n "$ns_out" link set eth0 up
+}

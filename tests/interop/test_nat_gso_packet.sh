@@ -14,18 +14,7 @@ ng_require_root
 ng_require_cmd curl sha256sum
 ng_require_bin natgate
 
-ng_ns_new ns_rtr
-ng_ns_new ns_in
-ng_ns_new ns_out
-ip -n "$ns_rtr" link add vlan0 type veth peer name eth0 netns "$ns_in"
-ip -n "$ns_rtr" link add vwan0 type veth peer name eth0 netns "$ns_out"
-ip -n "$ns_rtr" link set vlan0 up
-ip -n "$ns_rtr" link set vwan0 up
-ip -n "$ns_in" addr add 10.77.0.10/24 dev eth0
-ip -n "$ns_in" link set eth0 up
-ip -n "$ns_in" route add default via 10.77.0.1
-ip -n "$ns_out" addr add 198.51.100.1/24 dev eth0
-ip -n "$ns_out" link set eth0 up
+nat_packet_topology
 # The router's ports finish every checksum in software as the kernel sends what the router
 # wrote (nat_verify_csums), so the hosts behind them verify what it translated.
 nat_verify_csums "$ns_rtr" vlan0 vwan0

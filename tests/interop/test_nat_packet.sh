@@ -4,24 +4,14 @@
 # pairs, with no address of their own): a kernel host behind it pings and downloads from an
 # outside kernel host, and an outside client reaches a port forward.
 . "$(dirname "$0")/lib.sh" "$@"
+. "$(dirname "$0")/nat_lib.sh"
 ng_require_root
 ng_require_cmd curl sha256sum
 ng_require_bin natgate
 PY=$NG_PY
 CTL=$NG_TMP/natgate.ctl
 
-ng_ns_new ns_rtr
-ng_ns_new ns_in
-ng_ns_new ns_out
-ip -n "$ns_rtr" link add vlan0 type veth peer name eth0 netns "$ns_in"
-ip -n "$ns_rtr" link add vwan0 type veth peer name eth0 netns "$ns_out"
-ip -n "$ns_rtr" link set vlan0 up
-ip -n "$ns_rtr" link set vwan0 up
-ip -n "$ns_in" addr add 10.77.0.10/24 dev eth0
-ip -n "$ns_in" link set eth0 up
-ip -n "$ns_in" route add default via 10.77.0.1
-ip -n "$ns_out" addr add 198.51.100.1/24 dev eth0
-ip -n "$ns_out" link set eth0 up
+nat_packet_topology
 
 ng_bg rtr_pid "$ns_rtr" natgate "$NG_BIN/natgate" router --lan packet:vlan0 \
 	--lan-addr 10.77.0.1/24 --wan packet:vwan0 --wan-addr 198.51.100.2/24 \

@@ -200,4 +200,26 @@ static inline void nt_parse(const struct ng_pkt *p, struct nt_ipf *f)
 	f->l4_len = f->tot_len - f->hlen;
 }
 
+/* What a UDP socket received last (nt_on_rx as its receive callback), and how many datagrams. */
+struct nt_rx {
+	unsigned n;
+	size_t len;
+	uint32_t src;
+	uint16_t sport;
+	uint8_t data[65536];
+};
+
+static inline void nt_on_rx(struct ng_udp_sock *s, void *ctx, uint32_t src, uint16_t sport,
+                            const uint8_t *data, size_t len)
+{
+	struct nt_rx *r = ctx;
+	(void)s;
+	assert_true(len <= sizeof(r->data));
+	r->n++;
+	r->len = len;
+	r->src = src;
+	r->sport = sport;
+	memcpy(r->data, data, len);
+}
+
 #endif

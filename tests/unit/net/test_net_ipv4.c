@@ -521,24 +521,6 @@ static void test_ip_hook(void **state)
 	ng_test_host_destroy(&h);
 }
 
-struct rx1 {
-	unsigned n;
-	size_t len;
-	uint8_t data[2048];
-};
-
-static void on_rx1(struct ng_udp_sock *s, void *ctx, uint32_t src, uint16_t sport,
-                   const uint8_t *data, size_t len)
-{
-	struct rx1 *r = ctx;
-	(void)s;
-	(void)src;
-	(void)sport;
-	r->n++;
-	r->len = len;
-	memcpy(r->data, data, len);
-}
-
 /* Options through fragmentation: the first fragment keeps them all, later ones only those with
  * the copied flag (RFC 791 3.1); the fragments reassemble on another host. */
 static void test_fragment_options(void **state)
@@ -547,7 +529,7 @@ static void test_fragment_options(void **state)
 	static const uint8_t opts[8] = {0x9e, 4, 0xaa, 0xbb, 0x1e, 4, 0xcc, 0xdd};
 	struct ng_test_host h, h2;
 	struct ng_udp_sock *s;
-	struct rx1 r = {0};
+	static struct nt_rx r;
 	struct nt_ipf ipf;
 	struct ng_pkt *p, *fr[2];
 	size_t ulen;
@@ -556,7 +538,7 @@ static void test_fragment_options(void **state)
 	ng_test_host_create(&h, NT_US, 24, 576, 1);
 	ng_test_host_create(&h2, NT_PEER, 24, 576, 2);
 	nt_learn(&h, NT_PEER, nt_peer_mac);
-	assert_int_equal(ng_udp_open(h2.st, 0, 53, on_rx1, NULL, &r, &s), 0);
+	assert_int_equal(ng_udp_open(h2.st, 0, 53, nt_on_rx, NULL, &r, &s), 0);
 	ng_test_fill(data, sizeof(data), 12);
 	ulen = nt_udp(dgram + 28, NT_US, NT_PEER, 1000, 53, data, sizeof(data), true);
 	nt_ip(dgram, NT_US, NT_PEER, 17, 0xabc, 0, 64, ulen + 8);

@@ -5,28 +5,10 @@
 #define DPORT 7000
 #define SMALL 2048
 
-struct rx {
-	unsigned n;
-	size_t len;
-	uint8_t data[65536];
-};
-
-static void on_rx(struct ng_udp_sock *s, void *ctx, uint32_t src, uint16_t sport,
-                  const uint8_t *data, size_t len)
-{
-	struct rx *r = ctx;
-	(void)s;
-	(void)src;
-	(void)sport;
-	r->n++;
-	r->len = len;
-	memcpy(r->data, data, len);
-}
-
 struct ctx {
 	struct ng_test_host h;
 	struct ng_udp_sock *s;
-	struct rx rx;
+	struct nt_rx rx;
 	uint8_t dgram[65536]; /* the IP payload (UDP or ICMP) cut into fragments */
 	size_t dlen;
 	uint8_t data[65536];
@@ -45,7 +27,7 @@ static struct ctx *setup(uint32_t large)
 	cfg.pkt_large_size = large ? NG_PKT_DEFAULT_SIZE : 0;
 	nt_host_cfg(&c->h, &cfg, NT_US, 24, 0);
 	nt_learn(&c->h, NT_PEER, nt_peer_mac);
-	assert_int_equal(ng_udp_open(c->h.st, 0, DPORT, on_rx, NULL, &c->rx, &c->s), 0);
+	assert_int_equal(ng_udp_open(c->h.st, 0, DPORT, nt_on_rx, NULL, &c->rx, &c->s), 0);
 	return c;
 }
 

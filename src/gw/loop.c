@@ -429,9 +429,10 @@ static int wait_events(struct ng_loop *l, struct epoll_event *evs, int max,
 /* Wait for events until the deadline TS (NULL: none). With a busy poll window and a wait ahead
  * that would sleep, first poll without sleeping, yielding the CPU between polls, until an event
  * comes or the window has passed (never past the deadline); then sleep for what is left. In
- * auto mode the outcome sets the next window. */
+ * auto mode a poll's outcome sets the next window; *COULD_SLEEP tells the caller that the wait
+ * could sleep (its end, which the caller reads from the clock anyway, sets it then). */
 static int wait_busy(struct ng_loop *l, struct epoll_event *evs, int max, struct timespec *ts,
-                     uint64_t now)
+                     uint64_t now, bool *could_sleep)
 {
 	static const struct timespec zero = {0, 0};
 	uint64_t until, t = now, wait;
@@ -470,11 +471,8 @@ static int wait_busy(struct ng_loop *l, struct epoll_event *evs, int max, struct
 			ts->tv_nsec = (long)(wait % NG_NS_PER_SEC);
 		}
 	}
-	n = wait_events(l, evs, max, ts);
-	if (l->poll_mode == NG_BUSY_POLL_AUTO && n >= 0)
-		ng_loop_poll_adapt(&l->pw, NG_POLL_SLEPT,
-		                   n > 0 ? ng_clock_now() - now : UINT64_MAX);
-	return n;
+	*could_sleep = true;
+	return wait_events(l, evs, max, ts);
 }
 
 /* Run until *STOP becomes non-zero, or SIGINT or SIGTERM comes (which then sets *STOP). 0 then,
@@ -502,7 +500,7 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 	while (!rc && !*stop) {
 		struct timespec ts, *tsp = NULL;
 		uint64_t next, t_wait;
-		bool more, slept;
+		bool more, slept, could_sleep;
 		unsigned k;
 		int n, i;
 
@@ -520,9 +518,14 @@ int ng_loop_run(struct ng_loop *l, volatile sig_atomic_t *stop)
 			tsp = &ts;
 		}
 		t_wait = ng_clock_now(); /* vDSO, no syscall */
-		n = wait_busy(l, evs, (int)(sizeof(evs) / sizeof(evs[0])), tsp, t_wait);
+		could_sleep = false;
+		n = wait_busy(l, evs, (int)(sizeof(evs) / sizeof(evs[0])), tsp, t_wait,
+		              &could_sleep);
 		/* This reading also serves the next turn. */
 		now = ng_clock_now();
+		if (could_sleep && l->poll_mode == NG_BUSY_POLL_AUTO && n >= 0)
+			ng_loop_poll_adapt(&l->pw, NG_POLL_SLEPT,
+			                   n > 0 ? now - t_wait : UINT64_MAX);
 		slept = now - t_wait >= WAIT_BUSY_NS;
 		for (k = 0; k < l->n_links; k++)
 			l->links[k].ready = false;
